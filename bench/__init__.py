@@ -1,0 +1,1 @@
+"""Extraction-quality benchmarks: the shingle metric and ``python -m bench.extraction``."""

@@ -1,0 +1,218 @@
+"""Bylines split by role: 记者/作者 → authors, 摄 → photographers, 编辑 → editors, and so on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+ROLES = ("authors", "photographers", "editors", "reviewers", "contributors")
+
+# (label, role), longest first so 责任编辑 wins over 编辑 and 摄影 over 摄.
+_LABELS: list[tuple[str, str]] = [
+    ("责任编辑", "editors"),
+    ("本文编辑", "editors"),
+    ("网络编辑", "editors"),
+    ("文字编辑", "editors"),
+    ("图片编辑", "editors"),
+    ("编辑", "editors"),
+    ("责编", "editors"),
+    ("编审", "reviewers"),
+    ("审核", "reviewers"),
+    ("审校", "reviewers"),
+    ("审稿", "reviewers"),
+    ("终审", "reviewers"),
+    ("校对", "reviewers"),
+    ("供稿", "contributors"),
+    ("通讯员", "contributors"),
+    ("来稿", "contributors"),
+    ("摄影记者", "photographers"),
+    ("摄影", "photographers"),
+    ("摄像", "photographers"),
+    ("图片", "photographers"),
+    ("记者", "authors"),
+    ("作者", "authors"),
+    ("撰文", "authors"),
+    ("撰稿", "authors"),
+    ("采写", "authors"),
+    ("文字", "authors"),
+]
+# 文 and 图 are everyday characters: only labels when a slash or colon follows (文/张三, 图：李四).
+_SHORT = [("文", "authors"), ("图", "photographers")]
+_LABEL_ROLE = dict(_LABELS + _SHORT)
+_LABEL_RE = re.compile(
+    "("
+    + "|".join(re.escape(lab) for lab, _ in _LABELS)
+    + r")\s*[：:/]?\s*"
+    + "|("
+    + "|".join(re.escape(lab) for lab, _ in _SHORT)
+    + r")\s*[：:/]\s*"
+)
+# "杨艳宾 摄" / "杨艳宾摄" / "张三/摄": the credit comes before the label.
+_POSTFIX_PHOTO = re.compile(
+    r"([^\s：:（()）,，;；]{2,}(?:\s+[^\s：:（()）,，;；]{1,})*?)\s*/?\s*摄(?:影)?\s*$"
+)
+_SOURCE_LINE = re.compile(
+    r"^\s*[\[【(（]?\s*(?:来源|稿件来源|文章来源|出处)\s*[：:]\s*(.+?)\s*[\]】)）]?\s*$"
+)
+_DATE_IN_SOURCE = re.compile(r"(?:(\d{4})\s*[-年/.]\s*)?(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?")
+_DATELINE = re.compile(
+    r"^\s*([^\s，,。（(]{2,16}?)\s*(?:\d{4}年)?\d{1,2}月\d{1,2}日\s*电\s*(?:[（(]([^）)]{1,60})[）)])?"
+)
+_EN_BYLINE = re.compile(r"^\s*(?:(Photos?|Images?|Video)\s+)?by\s+(.+?)\s*$", re.I)
+_NAME_SPLIT = re.compile(r"[\s、,，;；/|]+|(?<=[\u4e00-\u9fff])(?:和|及|与)(?=[\u4e00-\u9fff])")
+_CJK = re.compile(r"^[\u3400-\u9fff·]+$")
+_PUNCT = "：:，,。；;、（）()【】[]“”\"' \u3000"
+
+
+@dataclass
+class Byline:
+    """People by role, and the outlet when a line names one."""
+
+    authors: list[str] = field(default_factory=list)
+    photographers: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
+    reviewers: list[str] = field(default_factory=list)
+    contributors: list[str] = field(default_factory=list)
+    source: str | None = None
+    source_date: str | None = None
+
+    def add(self, role: str, names: list[str]) -> None:
+        bucket: list[str] = getattr(self, role)
+        for name in names:
+            if name and name not in bucket:
+                bucket.append(name)
+
+    def merge(self, other: Byline) -> None:
+        for role in ROLES:
+            self.add(role, getattr(other, role))
+        self.source = self.source or other.source
+        self.source_date = self.source_date or other.source_date
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, r) for r in ROLES) or bool(self.source)
+
+
+def split_names(text: str) -> list[str]:
+    """Names in a byline value; single CJK characters spaced for typography (陈 旭) are rejoined."""
+    tokens = [t.strip(_PUNCT) for t in _NAME_SPLIT.split(text)]
+    tokens = [t for t in tokens if t]
+    names: list[str] = []
+    run: list[str] = []
+    for tok in [*tokens, ""]:
+        if len(tok) == 1 and _CJK.match(tok):
+            run.append(tok)
+            continue
+        if run:
+            names.append("".join(run))
+            run = []
+        if tok:
+            names.append(tok)
+    return names
+
+
+def _english_names(text: str) -> list[str]:
+    parts = re.split(r"\s*(?:,|\band\b|&)\s*", text)
+    return [p.strip(" .") for p in parts if p.strip(" .")]
+
+
+def parse_roles(text: str) -> tuple[Byline, str]:
+    """People by role in `text`, and what is left of it once labels and names are removed."""
+    out = Byline()
+    s = text.strip().strip("（）()[]【】")
+    m = _POSTFIX_PHOTO.search(s)
+    if m and not _LABEL_RE.search(m.group(1)):
+        out.add("photographers", split_names(m.group(1)))
+        s = s[: m.start()].strip()
+    elif m:
+        # "记者 张三 摄": the reporter took the photos too.
+        inner, _ = parse_roles(m.group(1))
+        out.merge(inner)
+        out.add("photographers", [n for r in ROLES for n in getattr(inner, r)])
+        s = s[: m.start()].strip()
+        return out, ""
+    matches = list(_LABEL_RE.finditer(s))
+    if not matches:
+        return out, s
+    leftover = s[: matches[0].start()].strip(_PUNCT)
+    for i, lm in enumerate(matches):
+        label = lm.group(1) or lm.group(2)
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(s)
+        value = s[lm.end() : end].strip()
+        role = _LABEL_ROLE[label]
+        if not value:
+            continue
+        names = split_names(value)
+        if role != "contributors":
+            # Person names are short; a long value is a sentence that merely contains the label.
+            if any(len(n) > 12 for n in names) or len(names) > 8:
+                return Byline(), text
+        out.add(role, names)
+    return out, leftover
+
+
+def parse_byline_line(line: str) -> Byline | None:
+    """The roles in a line that is nothing but a byline or trailer (编辑：清芷, 杨艳宾 摄…)."""
+    if len(line) > 80:
+        return None
+    src = parse_source_line(line)
+    if src is not None:
+        return src
+    en = _EN_BYLINE.match(line)
+    if en and len(en.group(2)) < 60:
+        b = Byline()
+        b.add("photographers" if en.group(1) else "authors", _english_names(en.group(2)))
+        return b
+    byline, leftover = parse_roles(line)
+    if byline and not leftover:
+        return byline
+    return None
+
+
+def parse_source_line(line: str) -> Byline | None:
+    """`来源：新京报 2015-1-2 许路阳` → source 新京报, source date, authors [许路阳]."""
+    m = _SOURCE_LINE.match(line)
+    if not m:
+        return None
+    value = m.group(1)
+    out = Byline()
+    roles, rest = parse_roles(value)
+    out.merge(roles)
+    d = _DATE_IN_SOURCE.search(rest)
+    names_part = ""
+    if d:
+        outlet = rest[: d.start()]
+        names_part = rest[d.end() :]
+        y, mo, day = d.groups()
+        out.source_date = (
+            f"{y}-{int(mo):02d}-{int(day):02d}" if y else f"{int(mo):02d}-{int(day):02d}"
+        )
+    else:
+        outlet, _, names_part = rest.strip().partition(" ")
+    outlet = outlet.strip(_PUNCT).replace("《", "").replace("》", "")
+    out.source = outlet or None
+    out.add("authors", split_names(names_part))
+    return out
+
+
+def parse_dateline(paragraph: str) -> Byline | None:
+    """`清华新闻网3月4日电（记者 李含）…` at the start of a lead → outlet and reporters."""
+    m = _DATELINE.match(paragraph)
+    if not m:
+        return None
+    out = Byline(source=m.group(1))
+    if m.group(2):
+        roles, _ = parse_roles(m.group(2))
+        out.merge(roles)
+    return out
+
+
+def trailing_signature(line: str) -> str | None:
+    """`（国家服务外包人力资源研究院副院长 毛居华）` closing an article → 毛居华."""
+    m = re.fullmatch(r"[（(]([^（）()]{2,40})[）)]", line.strip())
+    if not m:
+        return None
+    inner = m.group(1).strip()
+    if re.match(r"^(作者|本文|注|编者|原载|转载|文章|来源|以上|全文)", inner):
+        return None
+    last = split_names(inner)[-1] if split_names(inner) else ""
+    return last if 2 <= len(last) <= 4 and _CJK.match(last) else None

@@ -1,0 +1,108 @@
+"""Machine-readable metadata in a page: meta tags, OpenGraph, JSON-LD, `<time>`, canonical link."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from crawler.extraction.text import fold
+
+logger = logging.getLogger(__name__)
+
+_ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "blogposting",
+    "scholarlyarticle",
+    "webpage",
+    "analysisnewsarticle",
+    "report",
+}
+
+
+class Metadata:
+    """Lazily read metadata of one parsed page."""
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self.tree = tree
+        self._meta: dict[str, str] | None = None
+        self._ld: dict[str, Any] | None = None
+
+    @property
+    def meta(self) -> dict[str, str]:
+        """`<meta>` values by lower-cased name/property/itemprop (first one wins)."""
+        if self._meta is None:
+            self._meta = {}
+            for m in self.tree.iter("meta"):
+                key = m.get("name") or m.get("property") or m.get("itemprop") or m.get("http-equiv")
+                # Some CMSs (Stanford Medicine's AEM) write value= where content= belongs.
+                val = m.get("content") if m.get("content") is not None else m.get("value")
+                if key and val and key.lower() not in self._meta:
+                    self._meta[key.lower()] = fold(val)
+        return self._meta
+
+    def first(self, *names: str) -> str | None:
+        for n in names:
+            v = self.meta.get(n.lower())
+            if v:
+                return v
+        return None
+
+    @property
+    def jsonld(self) -> dict[str, Any]:
+        """The page's article object from JSON-LD (`@graph` searched), or {}."""
+        if self._ld is None:
+            self._ld = {}
+            for script in self.tree.xpath('//script[@type="application/ld+json"]'):
+                try:
+                    data = json.loads(script.text or "")
+                except (ValueError, TypeError):
+                    continue
+                for obj in _walk(data):
+                    types = obj.get("@type")
+                    types = types if isinstance(types, list) else [types]
+                    if any(isinstance(t, str) and t.lower() in _ARTICLE_TYPES for t in types):
+                        if not self._ld or "articleBody" in obj or "datePublished" in obj:
+                            self._ld = obj
+        return self._ld
+
+    def ld_people(self, key: str) -> list[str]:
+        value = self.jsonld.get(key)
+        items = value if isinstance(value, list) else [value]
+        names = []
+        for it in items:
+            if isinstance(it, dict):
+                it = it.get("name")
+            if isinstance(it, str) and fold(it):
+                names.append(fold(it))
+        return names
+
+    def canonical(self) -> str | None:
+        for link in self.tree.xpath('//link[@rel="canonical"][@href]'):
+            return str(link.get("href")).strip() or None
+        return self.first("og:url")
+
+    def lang(self) -> str | None:
+        html_lang = self.tree.get("lang") or self.tree.get(
+            "{http://www.w3.org/XML/1998/namespace}lang"
+        )
+        lang = html_lang or self.first("content-language", "og:locale", "language", "dc.language")
+        if not lang:
+            return None
+        return lang.replace("_", "-").split("-")[0].lower() or None
+
+
+def _walk(data: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if isinstance(data, list):
+        for d in data:
+            out += _walk(d)
+    elif isinstance(data, dict):
+        out.append(data)
+        if "@graph" in data:
+            out += _walk(data["@graph"])
+    return out

@@ -1,0 +1,315 @@
+"""The page-object base: one small method per field; `to_article()` assembles and cleans them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+from crawler.extraction import bylines
+from crawler.extraction.article import Article, Attachment, Image, NotAnArticle
+from crawler.extraction.dates import (
+    DEFAULT_TZ,
+    PUBLISHED_LABELS,
+    UPDATED_LABELS,
+    find_date,
+    iso,
+    labelled_date,
+    parse_date,
+)
+from crawler.extraction.metadata import Metadata
+from crawler.extraction.text import clean_html, fold, lines_of, text_of
+
+if TYPE_CHECKING:
+    from crawler.sites import Site
+
+_ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|txt|csv|wps|et|dps)(\?|$)", re.I)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_JS_REDIRECT = re.compile(
+    r"(window\.|document\.|self\.|top\.)?location(\.href)?\s*(=|\.replace\(|\.assign\()", re.I
+)
+_DATE_ONLY_LINE = re.compile(
+    r"^[\[【(（]?\s*(发布时间|发布日期|发表时间|时间|日期|更新时间|更新|Published|Posted|Updated)?\s*[：:]?\s*"
+    r"\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?(\s*\d{1,2}:\d{2}(:\d{2})?)?\s*[\]】)）]?$",
+    re.I,
+)
+
+
+def _is_selector_xpath(selector: str) -> bool:
+    return selector.startswith(("/", "(", "./"))
+
+
+class ArticlePage:
+    """A parsed page and the ways to read an article's fields from it.
+
+    Subclasses for a site or layout override only the fields they know better; everything
+    else falls back to the generic rules here and in `ReadabilityArticlePage`.
+    """
+
+    layout = "generic"
+
+    def __init__(self, html: str, url: str, tree: HtmlElement, site: Site | None = None) -> None:
+        self.html = html
+        self.url = url
+        self.tree = tree
+        self.site = site
+        self.meta = Metadata(tree)
+        self.tz: tzinfo = site.tz if site is not None else DEFAULT_TZ
+
+    # --- selectors from the site file -------------------------------------------------------
+    def select(self, field: str) -> list[HtmlElement] | None:
+        """Elements a site file's `selectors` names for `field`, or None when it names none."""
+        if self.site is None or field not in self.site.selectors:
+            return None
+        sel = self.site.selectors[field]
+        found = self.tree.xpath(sel) if _is_selector_xpath(sel) else self.tree.cssselect(sel)
+        return [e for e in found if isinstance(e, HtmlElement)]
+
+    def selected_text(self, field: str) -> str | None:
+        els = self.select(field)
+        if els is None:
+            return None
+        return fold(" ".join(text_of(e) for e in els)) or None
+
+    # --- fields: override in subclasses ---------------------------------------------------
+    def body_elements(self) -> list[HtmlElement]:
+        raise NotImplementedError
+
+    def title(self) -> str | None:
+        return None
+
+    def subtitle(self) -> str | None:
+        return None
+
+    def published_at(self) -> datetime | None:
+        return None
+
+    def updated_at(self) -> datetime | None:
+        return None
+
+    def source(self) -> str | None:
+        return None
+
+    def byline(self) -> bylines.Byline:
+        """People named outside the body (meta tags, byline elements)."""
+        return bylines.Byline()
+
+    def keywords(self) -> list[str]:
+        kw = self.meta.first("keywords", "news_keywords", "article:tag")
+        if not kw:
+            return []
+        parts = (
+            re.split(r"[,，;；、|]+|\s{1,}", kw)
+            if "," in kw or "，" in kw
+            else re.split(r"[\s;；、|]+", kw)
+        )
+        return [p.strip() for p in parts if p.strip()][:30]
+
+    def language(self, text: str) -> str | None:
+        lang = self.meta.lang()
+        if lang:
+            return "zh" if lang in ("zh", "cn") else lang
+        if self.site is not None:
+            return self.site.language
+        sample = text[:2000]
+        if not sample:
+            return None
+        return "zh" if len(_CJK.findall(sample)) > len(sample) * 0.2 else "en"
+
+    def canonical_url(self) -> str | None:
+        href = self.meta.canonical()
+        return urljoin(self.url, href) if href else None
+
+    def page_dates(self) -> tuple[datetime | None, datetime | None]:
+        """Labelled dates anywhere in the visible page: (published, updated)."""
+        text = text_of(self.tree.find("body")) if self.tree.find("body") is not None else ""
+        return labelled_date(text, PUBLISHED_LABELS, self.tz), labelled_date(
+            text, UPDATED_LABELS, self.tz
+        )
+
+    # --- assembly ---------------------------------------------------------------------------
+    def not_an_article(self) -> None:
+        """Raise NotAnArticle for redirect stubs and empty shells."""
+        body = self.tree.find("body")
+        visible = text_of(body) if body is not None else ""
+        scripts = " ".join(s.text or "" for s in self.tree.iter("script"))
+        refresh = self.tree.xpath('//meta[translate(@http-equiv,"REFSH","refsh")="refresh"]')
+        if len(visible) < 40 and (_JS_REDIRECT.search(scripts) or refresh):
+            raise NotAnArticle("redirect", "the page only redirects with a script or meta refresh")
+
+    def images(self, body: list[HtmlElement]) -> tuple[list[Image], set[str]]:
+        """Images in the body with their captions and credits, and the caption lines to drop."""
+        images: list[Image] = []
+        drop: set[str] = set()
+        seen: set[str] = set()
+        for root in body:
+            for img in root.iter("img"):
+                src = img.get("src") or img.get("data-src") or img.get("data-original")
+                if not src or src.startswith("data:"):
+                    continue
+                url = urljoin(self.url, src.strip())
+                if url in seen:
+                    continue
+                seen.add(url)
+                caption, credit = self._caption(img, drop)
+                images.append(Image(url=url, caption=caption, credit=credit))
+        return images, drop
+
+    def _caption(self, img: HtmlElement, drop: set[str]) -> tuple[str | None, str | None]:
+        figure = next((a for a in img.iterancestors() if a.tag == "figure"), None)
+        lines: list[str] = []
+        if figure is not None:
+            cap = figure.find(".//figcaption")
+            if cap is not None:
+                lines = lines_of(cap)
+        else:
+            block = _block_of(img)
+            own = [ln for ln in lines_of(block) if ln] if block is not None else []
+            lines = own[:]
+            sib = block.getnext() if block is not None else None
+            for _ in range(2):  # the caption paragraph, then maybe a separate credit line
+                if sib is None or sib.find(".//img") is not None:
+                    break
+                txt = text_of(sib)
+                if not txt or len(txt) > 90 or not _looks_like_caption(sib, txt):
+                    break
+                lines.append(txt)
+                sib = sib.getnext()
+        caption_parts: list[str] = []
+        credit: str | None = None
+        for line in lines:
+            b = bylines.parse_byline_line(line)
+            if b is not None and b.photographers:
+                credit = "、".join(b.photographers)
+                drop.add(line)
+                continue
+            m = re.search(r"^(.*?[。.!！])\s*([^。]{2,12}\s*摄(影)?)$", line)
+            if m:
+                caption_parts.append(m.group(1).strip())
+                credit = re.sub(r"\s*摄(影)?$", "", m.group(2)).strip()
+                drop.add(line)
+                continue
+            caption_parts.append(line)
+            drop.add(line)
+        alt = fold(img.get("alt") or img.get("title"))
+        caption = " ".join(caption_parts) or (alt if alt and len(alt) > 3 else None)
+        return caption or None, credit
+
+    def attachments(self, body: list[HtmlElement]) -> list[Attachment]:
+        out: list[Attachment] = []
+        seen: set[str] = set()
+        for root in body:
+            for a in root.iter("a"):
+                href = a.get("href")
+                if href and _ATTACHMENT_EXT.search(href):
+                    url = urljoin(self.url, href.strip())
+                    if url not in seen:
+                        seen.add(url)
+                        out.append(Attachment(url=url, name=text_of(a) or url.rsplit("/", 1)[-1]))
+        return out
+
+    def to_article(self) -> Article:
+        self.not_an_article()
+        selected_body = self.select("body")
+        body = selected_body if selected_body else self.body_elements()
+        if not body:
+            raise NotAnArticle("empty", "no article body found")
+        lines = lines_of(body)
+        title = self.selected_text("title") or self.title() or ""
+        images, caption_lines = self.images(body)
+
+        people = bylines.Byline()
+        people.merge(self.byline())
+        kept: list[str] = []
+        subtitle = self.selected_text("subtitle") or self.subtitle()
+        head_zone = 6  # headline, kicker, subtitle and the source line live in the first lines
+        for i, line in enumerate(lines):
+            if line in caption_lines:
+                continue
+            if i < head_zone and title and (line == title or (len(line) > 8 and line in title)):
+                continue
+            if subtitle and line == subtitle:
+                continue
+            if _DATE_ONLY_LINE.match(line):
+                continue
+            b = bylines.parse_byline_line(line)
+            if b is not None:
+                people.merge(b)
+                continue
+            kept.append(line)
+        if kept:
+            lead = bylines.parse_dateline(kept[0])
+            if lead is not None:
+                people.merge(lead)
+            if not people.authors:
+                sig = bylines.trailing_signature(kept[-1])
+                if sig:
+                    people.add("authors", [sig])
+        for role, field in (
+            ("authors", "authors"),
+            ("photographers", "photographers"),
+            ("editors", "editors"),
+        ):
+            sel = self.selected_text(field)
+            if sel:
+                setattr(people, role, bylines.split_names(sel))
+
+        text = "\n".join(kept)
+        if not text.strip():
+            raise NotAnArticle("empty", "the body has no text")
+        published = parse_date(self.selected_text("published_at"), self.tz) or self.published_at()
+        updated = parse_date(self.selected_text("updated_at"), self.tz) or self.updated_at()
+        source = self.selected_text("source") or self.source() or people.source
+        return Article(
+            url=self.url,
+            canonical_url=self.canonical_url(),
+            title=title,
+            subtitle=subtitle,
+            text=text,
+            html=clean_html(body),
+            published_at=iso(published),
+            updated_at=iso(updated) if updated and updated != published else None,
+            source=source,
+            authors=people.authors,
+            photographers=people.photographers,
+            editors=people.editors,
+            reviewers=people.reviewers,
+            contributors=people.contributors,
+            images=images,
+            attachments=self.attachments(body),
+            language=self.language(text),
+            keywords=self.keywords(),
+            layout=self.layout,
+        )
+
+
+def _block_of(el: HtmlElement) -> HtmlElement | None:
+    for anc in el.iterancestors():
+        if anc.tag in ("p", "div", "figure", "center", "td", "li"):
+            return anc
+    return None
+
+
+def _looks_like_caption(el: HtmlElement, text: str) -> bool:
+    style = (el.get("style") or "").lower().replace(" ", "") + (el.get("align") or "").lower()
+    inner_style = " ".join((s.get("style") or "") for s in el.iter("span", "font")).lower()
+    cls = (el.get("class") or "").lower()
+    return (
+        "center" in style
+        or "楷体" in inner_style
+        or "kaiti" in inner_style
+        or "caption" in cls
+        or "摄" in text[-4:]
+        or el.tag == "figcaption"
+    )
+
+
+def first_date_in(elements: list[HtmlElement], tz: tzinfo) -> datetime | None:
+    for el in elements:
+        dt = find_date(text_of(el), tz)
+        if dt is not None:
+            return dt
+    return None

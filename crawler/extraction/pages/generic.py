@@ -1,0 +1,183 @@
+"""The generic page: readability-lxml finds the body; metadata comes from tags, JSON-LD and the page."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from functools import cached_property
+
+import lxml.html
+from lxml.html import HtmlElement
+from readability import Document
+
+from crawler.extraction import bylines
+from crawler.extraction.article import NotAnArticle
+from crawler.extraction.dates import parse_date
+from crawler.extraction.pages.base import ArticlePage
+from crawler.extraction.text import fold, text_of
+
+logger = logging.getLogger(__name__)
+
+_TITLE_SPLIT = re.compile(r"\s+[-|–—_·]\s+|_")
+_BYLINE_SELECTORS = (
+    '//*[@rel="author"]',
+    '//*[@itemprop="author"]//*[@itemprop="name"]',
+    '//*[@itemprop="author" and not(.//*[@itemprop="name"])]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " full-name ")]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " byline ")]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " author-name ")]',
+    '//*[contains(@class, "field--name-field-author")]',
+)
+_DATE_XPATHS = (
+    '//*[@itemprop="datePublished"]',
+    "//time[@datetime]",
+    '//*[contains(concat(" ", normalize-space(@class), " "), " date ")]',
+    '//*[contains(@class, "publish") and contains(@class, "date")]',
+)
+# Lines readability keeps that no reader counts as the article.
+_BOILERPLATE = re.compile(
+    r"^(advertisement|share( this)?( article| story)?|share on \w+|tweet|email|print|"
+    r"read more|related( articles| stories)?|subscribe.*|sign up.*newsletter.*|"
+    r"image:?|photo:?|credit:?|getty images|associated press|reuters|ap|"
+    r"\d+ comments?|comments|follow us.*|click here.*)$",
+    re.I,
+)
+
+
+class ReadabilityArticlePage(ArticlePage):
+    """Any article page: readability-lxml picks the body, the rest is read from the markup."""
+
+    layout = "generic"
+
+    @cached_property
+    def _summary(self) -> HtmlElement | None:
+        try:
+            html = Document(self.html, url=self.url).summary(html_partial=True)
+        except Exception as exc:  # readability raises bare Unparseable and lxml errors
+            logger.debug("readability failed on %s: %s", self.url, exc)
+            return None
+        if not html.strip():
+            return None
+        return lxml.html.fragment_fromstring(html, create_parent="div")
+
+    def body_elements(self) -> list[HtmlElement]:
+        summary = self._summary
+        if summary is None:
+            return []
+        for el in list(summary.iter()):
+            if not isinstance(el.tag, str) or el.getparent() is None:
+                continue
+            if el.tag in ("p", "div", "span", "li", "a") and _BOILERPLATE.match(text_of(el)):
+                if el.find(".//img") is None:
+                    el.drop_tree()
+        return [summary]
+
+    def not_an_article(self) -> None:
+        super().not_an_article()
+        body = self.tree.find("body")
+        if body is None:
+            return
+        # A listing: many links, little text outside them, and no long paragraph.
+        links = body.xpath(".//a[@href]")
+        paragraphs = [p for p in body.iter("p") if len(text_of(p)) > 120]
+        if len(links) > 30 and not paragraphs and not self.meta.jsonld.get("articleBody"):
+            link_text = sum(len(text_of(a)) for a in links)
+            if link_text > 0.6 * max(len(text_of(body)), 1):
+                raise NotAnArticle("listing", "the page is a list of links")
+
+    def title(self) -> str | None:
+        page_title = fold(self.tree.findtext(".//title"))
+        og = self.meta.first("og:title", "twitter:title")
+        ld = self.meta.jsonld.get("headline")
+        ld = fold(ld) if isinstance(ld, str) else None
+        for h1 in self.tree.iter("h1"):
+            h = text_of(h1)
+            if (
+                h
+                and len(h) > 3
+                and any(h in (c or "") or (c or "") in h for c in (page_title, og, ld) if c)
+            ):
+                return h
+        if ld:
+            return ld
+        if og:
+            return og
+        if page_title:
+            parts = [p.strip() for p in _TITLE_SPLIT.split(page_title) if p.strip()]
+            return max(parts, key=len) if parts else page_title
+        return None
+
+    def published_at(self) -> datetime | None:
+        for cand in (
+            self.meta.jsonld.get("datePublished"),
+            self.meta.first(
+                "article:published_time",
+                "og:published_time",
+                "datepublished",
+                "pubdate",
+                "publishdate",
+                "publish-date",
+                "publication_date",
+                "date",
+                "dc.date",
+                "dc.date.issued",
+                "dcterms.created",
+                "sailthru.date",
+                "parsely-pub-date",
+            ),
+        ):
+            dt = parse_date(cand, self.tz) if isinstance(cand, str) else None
+            if dt is not None:
+                return dt
+        labelled, _ = self.page_dates()
+        if labelled is not None:
+            return labelled
+        for xp in _DATE_XPATHS:
+            for el in self.tree.xpath(xp)[:3]:
+                value = el.get("datetime") or el.get("content") or text_of(el)
+                dt = parse_date(value, self.tz) if value and len(value) < 80 else None
+                if dt is not None:
+                    return dt
+        return None
+
+    def updated_at(self) -> datetime | None:
+        cand = self.meta.jsonld.get("dateModified") or self.meta.first(
+            "article:modified_time", "og:updated_time", "dcterms.modified", "last-modified"
+        )
+        dt = parse_date(cand, self.tz) if isinstance(cand, str) else None
+        return dt or self.page_dates()[1]
+
+    def source(self) -> str | None:
+        pub = self.meta.jsonld.get("publisher")
+        if isinstance(pub, dict) and isinstance(pub.get("name"), str):
+            return fold(pub["name"]) or None
+        return self.meta.first("og:site_name", "application-name")
+
+    def byline(self) -> bylines.Byline:
+        out = bylines.Byline()
+        visible: list[str] = []
+        for xp in _BYLINE_SELECTORS:
+            for el in self.tree.xpath(xp)[:4]:
+                name = text_of(el) or fold(el.get("data-alt") or el.get("content"))
+                name = re.sub(r"^(by|written by|story by)\s+", "", name, flags=re.I).strip()
+                if name and len(name) < 60 and name not in visible:
+                    visible.append(name)
+            if visible:
+                break
+        declared = self.meta.ld_people("author") or (
+            [self.meta.first("author", "article:author", "dc.creator")]
+            if self.meta.first("author", "article:author", "dc.creator")
+            else []
+        )
+        declared = [d for d in declared if d and not d.startswith("http")]
+        # Prefer the visible full name where the declared one is a truncation of it (Rutgers:
+        # JSON-LD "Todd", byline "Todd Bates").
+        names: list[str] = []
+        for d in declared:
+            longer = next((v for v in visible if v != d and v.startswith(d)), None)
+            names.append(longer or d)
+        if not names:
+            names = visible
+        out.add("authors", names)
+        return out

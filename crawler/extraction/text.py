@@ -1,0 +1,165 @@
+"""HTML to text the way a reader sees it: one line per block, `<br>` breaks, whitespace folded."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+# Elements that start a new line of text.
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
+)
+# Elements whose text is never shown.
+SKIP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "title",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "button",
+        "select",
+    ]
+)
+
+_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+
+
+def fold(text: str | None) -> str:
+    """Collapse every run of whitespace (U+3000 and NBSP included) to one space, and strip."""
+    return _WS.sub(" ", text or "").strip()
+
+
+def lines_of(elements: Iterable[HtmlElement] | HtmlElement) -> list[str]:
+    """The visible text of elements, one line per block-level element or `<br>`, empties dropped."""
+    if isinstance(elements, HtmlElement):
+        elements = [elements]
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        line = fold("".join(buf))
+        if line:
+            out.append(line)
+        buf.clear()
+
+    def walk(el: HtmlElement) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in SKIP_TAGS or not isinstance(el.tag, str):
+            if el.tail:
+                buf.append(el.tail)
+            return
+        if _hidden(el):
+            if el.tail:
+                buf.append(el.tail)
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            flush()
+        if tag == "br":
+            flush()
+        elif el.text:
+            buf.append(el.text)
+        for child in el:
+            walk(child)
+        if block:
+            flush()
+        if el.tail:
+            buf.append(el.tail)
+
+    for el in elements:
+        tail, el.tail = el.tail, None  # the tail is outside the element
+        walk(el)
+        el.tail = tail
+        flush()
+    return out
+
+
+def _hidden(el: HtmlElement) -> bool:
+    style = el.get("style")
+    if style and "display" in style.lower():
+        compact = style.lower().replace(" ", "")
+        if "display:none" in compact:
+            return True
+    return el.get("hidden") is not None or el.get("aria-hidden") == "true"
+
+
+def text_of(el: HtmlElement | None) -> str:
+    """The folded text content of one element (no line structure)."""
+    if el is None:
+        return ""
+    return fold(" ".join(t for t in el.itertext() if t))
+
+
+def clean_html(elements: Iterable[HtmlElement]) -> str:
+    """Body HTML fit to archive: no scripts, styles, event handlers, classes or inline styles."""
+    parts = []
+    for el in elements:
+        el = _copy(el)
+        for bad in el.xpath(".//script|.//style|.//noscript|.//iframe|.//form|.//input|.//button"):
+            bad.drop_tree()
+        for node in el.iter():
+            if not isinstance(node.tag, str):
+                continue
+            for attr in list(node.attrib):
+                if attr not in ("href", "src", "alt", "title", "colspan", "rowspan"):
+                    del node.attrib[attr]
+        parts.append(etree.tostring(el, encoding="unicode", method="html", with_tail=False))
+    return "\n".join(parts)
+
+
+def _copy(el: HtmlElement) -> HtmlElement:
+    import copy
+
+    return copy.deepcopy(el)

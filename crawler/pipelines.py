@@ -1,0 +1,130 @@
+"""Item pipelines: extract (in worker processes, beside the crawl), then archive with explicit outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler.items import FetchedPage
+from crawler.records import extract_record
+from storage import ArchiveStore, RawPage, StorageError, open_store, redact_uri
+
+logger = logging.getLogger(__name__)
+
+
+def _raw(item: FetchedPage) -> RawPage:
+    return RawPage(item.url, item.final_url, item.status, item.headers, item.body, item.fetched_at)
+
+
+class ExtractPipeline:
+    """Turns a FetchedPage into a record; drops pages that are not articles.
+
+    Extraction is CPU-bound; run in the crawl's own process it would stall fetching, so it
+    runs in UNINEWS_EXTRACT_WORKERS worker processes (0: inline, for debugging).
+    """
+
+    def __init__(self, crawler: Crawler, workers: int) -> None:
+        self.crawler = crawler
+        self.workers = workers
+        self.pool: Executor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler, crawler.settings.getint("UNINEWS_EXTRACT_WORKERS", 0))
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        if self.workers > 0:
+            # forkserver: workers start from a clean, single-threaded process (forking the
+            # reactor's process, which has threads, can deadlock), preloaded with the extractor.
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["crawler.records"])
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            logger.info("Extracting in %d worker process(es)", self.workers)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, FetchedPage):
+            return item
+        site = self.crawler.spider.site  # type: ignore[union-attr]
+        raw = _raw(item)
+        if self.pool is None:
+            result = extract_record(raw, site)
+        else:
+            result = await asyncio.wrap_future(self.pool.submit(extract_record, raw, site))
+        stats = self.crawler.stats
+        assert stats is not None
+        if isinstance(result, str):
+            stats.inc_value("uninews/not_article")
+            stats.inc_value(f"uninews/not_article/{result}")
+            item.not_article = result
+            raise DropItem(f"not an article ({result}): {item.url}")
+        published = (result.get("published_at") or "")[:10]
+        if published and (
+            (item.since and published < item.since) or (item.until and published > item.until)
+        ):
+            stats.inc_value("uninews/out_of_range")
+            raise DropItem(f"published {published}, outside the backfill range: {item.url}")
+        item.record = result
+        return item
+
+
+class ArchivePipeline:
+    """Stores records; counts each outcome (inserted, unchanged, new_version, duplicate)."""
+
+    def __init__(self, crawler: Crawler, uri: str) -> None:
+        self.crawler = crawler
+        self.uri = uri
+        self.store: ArchiveStore | None = None
+        self.owns_store = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        uri = crawler.settings.get("UNINEWS_STORE")
+        if not uri:
+            raise NotConfigured("UNINEWS_STORE is not set: items are not archived")
+        return cls(crawler, uri)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        shared = getattr(self.crawler.spider, "store", None)
+        if shared is not None:
+            self.store = shared
+        else:
+            self.store = open_store(self.uri)
+            self.owns_store = True
+        logger.info("Archiving into %s", redact_uri(self.uri))
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.owns_store and self.store is not None:
+            self.store.close()
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, FetchedPage) or item.record is None:
+            return item
+        assert self.store is not None and self.crawler.stats is not None
+        try:
+            result = self.store.upsert(item.record, _raw(item))
+        except StorageError as exc:
+            # Stop cleanly: what is not stored is not known, so the next run fetches it again.
+            logger.error("Store failed, stopping the crawl: %s", exc)
+            self.crawler.stats.inc_value("uninews/errors")
+            self.crawler.stats.set_value("uninews/store_error", str(exc))
+            assert self.crawler.engine is not None
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
+            item.failed = True
+            raise DropItem(f"not stored: {exc}") from None
+        self.crawler.stats.inc_value(f"uninews/{result.outcome.value}")
+        item.record["id"] = result.article_id
+        logger.debug("%s %s → %s", result.outcome.value, item.url, result.article_id)
+        return item

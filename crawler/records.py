@@ -1,0 +1,91 @@
+"""From an extracted article and its fetch to the archive record (docs/architecture.md lists fields)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from crawler.extraction import EXTRACTOR_VERSION, NotAnArticle, extract_article
+from storage import RawPage
+
+if TYPE_CHECKING:
+    from crawler.sites import Site
+
+
+def _canonical(article: dict[str, Any], url: str, site: Site) -> str:
+    """The page's canonical URL when it is trustworthy, else its URL.
+
+    A canonical link on another host, or one pointing at the site root or a listing, is a
+    template mistake; trusting it would merge unrelated articles.
+    """
+    canon = article.get("canonical_url")
+    if not canon:
+        return url
+    parts = urlsplit(canon)
+    if parts.scheme not in ("http", "https") or not site.owns_host(parts.hostname or ""):
+        return url
+    if parts.path in ("", "/") or canon in site.listing_urls() or not site.is_article_url(canon):
+        return url
+    return canon
+
+
+# The order fields appear in a record (and in `uninews show --format json`, exports, documents).
+RECORD_ORDER = (
+    "id",
+    "url",
+    "canonical_url",
+    "site",
+    "title",
+    "subtitle",
+    "published_at",
+    "updated_at",
+    "source",
+    "authors",
+    "photographers",
+    "editors",
+    "reviewers",
+    "contributors",
+    "language",
+    "keywords",
+    "text",
+    "images",
+    "attachments",
+    "html",
+    "fetched_at",
+    "fetch",
+    "extractor_version",
+)
+
+
+def build_record(article: dict[str, Any], raw: RawPage, site: Site) -> dict[str, Any]:
+    values = dict(article)
+    values.update(
+        url=raw.url,
+        canonical_url=_canonical(article, raw.url, site),
+        site=site.name,
+        language=article.get("language") or site.language,
+        fetched_at=raw.fetched_at,
+        fetch={
+            "status": raw.status,
+            "final_url": raw.final_url,
+            "content_type": raw.headers.get("Content-Type"),
+            "length": len(raw.body),
+            "layout": article.get("layout"),
+        },
+        extractor_version=EXTRACTOR_VERSION,
+    )
+    return {k: values[k] for k in RECORD_ORDER if k in values}
+
+
+def extract_record(raw: RawPage, site: Site) -> dict[str, Any] | str:
+    """The record for a fetched page, or the reason it is not an article.
+
+    Runs in extraction worker processes: arguments and result are plain picklable data.
+    """
+    try:
+        article = extract_article(
+            raw.body, raw.url, site, content_type=raw.headers.get("Content-Type")
+        )
+    except NotAnArticle as exc:
+        return exc.reason
+    return build_record(article.as_dict(), raw, site)

@@ -1,0 +1,55 @@
+"""Scrapy settings for every uninews crawl (alphabetical; each says why). `-s KEY=VALUE` overrides."""
+
+from __future__ import annotations
+
+import os
+
+from crawler import __version__
+
+BOT_NAME = "uninews"
+
+# Politeness: never more than this many requests in flight to one site, AutoThrottle adapts the
+# delay to the server's latency, and robots.txt is obeyed.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Article pages are 20-80 KB; anything past 16 MB is not a news page.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DOWNLOADER_MIDDLEWARES = {
+    # Our retry replaces Scrapy's: same codes, plus exponential backoff and Retry-After.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlProgress": 500,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 300,
+    "crawler.pipelines.ArchivePipeline": 400,
+}
+LOG_LEVEL = os.environ.get("UNINEWS_LOG_LEVEL", "INFO")
+NEWSPIDER_MODULE = "crawler.spiders"
+# The HTTP cache is off: the archive itself keeps every raw page.
+HTTPCACHE_ENABLED = False
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubles each time
+RETRY_BACKOFF_MAX = 60.0
+RETRY_ENABLED = True
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_TIMES = 3
+ROBOTSTXT_OBEY = True
+SPIDER_MODULES = ["crawler.spiders"]
+TELNETCONSOLE_ENABLED = False
+# The archive's store; `uninews crawl --store` and $UNINEWS_STORE set it. Without it, items
+# pass through (e.g. to `scrapy crawl SITE -O items.jsonl`).
+UNINEWS_STORE = os.environ.get("UNINEWS_STORE")
+# Where site operators can reach whoever runs this crawler; part of the User-Agent.
+UNINEWS_CONTACT = os.environ.get("UNINEWS_CONTACT", "https://github.com/uninews/uninews")
+# Processes that run extraction beside the crawl (0: in the crawl process itself).
+UNINEWS_EXTRACT_WORKERS = int(os.environ.get("UNINEWS_EXTRACT_WORKERS", os.cpu_count() or 1))
+UNINEWS_PROGRESS_INTERVAL = 10.0  # seconds between progress lines on long crawls
+USER_AGENT = f"uninews/{__version__} (+{UNINEWS_CONTACT}; archival crawler of university news)"

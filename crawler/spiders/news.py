@@ -1,0 +1,321 @@
+"""The one spider: walks a site's listings newest-first and requests the articles it has not archived.
+
+It only navigates. Extraction happens in the pipelines (page objects), storage in the store.
+Modes: `incremental` (stop at the first listing page with nothing new), `backfill` (walk as
+deep as a date range needs, resumable), `full` (walk everything, refetch nothing known).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import lxml.html
+import scrapy
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.items import FetchedPage
+from crawler.listing import ListedArticle, article_links, next_page
+from crawler.sites import Site, UrlMap, get_site
+from storage import ArchiveStore, open_store
+from storage.common import utcnow
+
+logger = logging.getLogger(__name__)
+
+MODES = ("incremental", "backfill", "full")
+
+
+@dataclass
+class _Page:
+    """Progress of one listing page: its articles in flight, and what follows it."""
+
+    url: str
+    pending: int = 0
+    walked: bool = False  # parse_listing has finished with it
+    errors: int = 0
+    next_url: str | None = None
+    held_next: Request | None = None  # next page, held until this one's articles say go on
+    oldest: str | None = None  # oldest publish date among its stored articles
+
+
+@dataclass
+class _Chain:
+    """One listing's pagination chain."""
+
+    listing: str
+    pages: dict[int, _Page] = field(default_factory=dict)
+    committed: int = 0  # pages 1..committed are finished and saved
+    stale: int = 0  # consecutive pages with nothing new (incremental mode)
+
+
+class NewsSpider(scrapy.Spider):
+    """Crawl one site described by a site file. `scrapy crawl news -a site=NAME` or `scrapy crawl NAME`."""
+
+    name = "news"
+    site_name: str | None = None  # set on the per-site subclasses in crawler.spiders
+
+    def __init__(
+        self,
+        site: str | Site | None = None,
+        sites_dir: str | None = None,
+        base_url: str | None = None,
+        max_pages: int | str | None = None,
+        mode: str = "incremental",
+        since: str | None = None,
+        until: str | None = None,
+        refetch: bool | str = False,
+        restart: bool | str = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if isinstance(site, Site):
+            self.site = site
+        else:
+            name = site or self.site_name
+            if not name:
+                raise ValueError("which site? pass -a site=NAME")
+            self.site = get_site(name, Path(sites_dir) if sites_dir else None)
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        self.mode = mode
+        self.urls = UrlMap(self.site, base_url)
+        self.max_pages = int(max_pages) if max_pages else None
+        self.since = date.fromisoformat(since) if since else None
+        self.until = date.fromisoformat(until) if until else None
+        self.refetch = str(refetch).lower() in ("1", "true", "yes")
+        self.restart = str(restart).lower() in ("1", "true", "yes")
+        hosts = {urlsplit(self.urls.to_fetch(self.site.base_url)).hostname or ""}
+        self.allowed_domains = sorted(h for h in hosts | set(self.site.hosts) if h)
+        self.store: ArchiveStore | None = None
+        self.chains: dict[str, _Chain] = {}
+        self.requested: set[str] = set()
+        self.oldest_seen: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        uri = crawler.settings.get("UNINEWS_STORE")
+        if uri:
+            spider.store = open_store(uri)
+        for sig in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider._item_finished, signal=sig)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    # --- progress bookkeeping ---------------------------------------------------------------
+    def _state_key(self, listing: str) -> str:
+        return f"backfill:{self.site.name}:{listing}:{self.since}:{self.until}"
+
+    def _page(self, listing: str, page_no: int) -> _Page:
+        return self.chains[listing].pages[page_no]
+
+    def _item_finished(self, item: Any, **kw: Any) -> None:
+        if not isinstance(item, FetchedPage):
+            return
+        if item.not_article and self.store is not None:
+            self.store.mark_gone(item.url, self.site.name, item.not_article)
+        if item.listing is not None and item.page_no is not None:
+            published = (item.record or {}).get("published_at")
+            self._article_done(
+                item.listing, item.page_no, published[:10] if published else None, error=item.failed
+            )
+
+    def _article_done(
+        self, listing: str, page_no: int, published: str | None, error: bool = False
+    ) -> None:
+        page = self._page(listing, page_no)
+        page.pending -= 1
+        if error:
+            page.errors += 1
+        if published:
+            page.oldest = min(page.oldest or published, published)
+            self.oldest_seen = min(self.oldest_seen or published, published)
+        self._advance(listing)
+
+    def _advance(self, listing: str) -> None:
+        """Release held pages and save backfill progress as far as pages are finished, in order."""
+        chain = self.chains[listing]
+        while (page := chain.pages.get(chain.committed + 1)) and page.walked and page.pending <= 0:
+            if page.held_next is not None:
+                if self._past_since(page.oldest):
+                    logger.info(
+                        "%s: page %d reached %s, before --since; stopping",
+                        listing,
+                        chain.committed + 1,
+                        page.oldest,
+                    )
+                    page.next_url = None
+                else:
+                    assert self.crawler.engine is not None
+                    self.crawler.engine.crawl(page.held_next)
+                page.held_next = None
+            if page.errors:
+                break  # keep the pointer here: a rerun retries what failed on this page
+            chain.committed += 1
+            if self.mode == "backfill" and self.store is not None:
+                self.store.set_state(
+                    self._state_key(listing),
+                    {
+                        "next": page.next_url,
+                        "page_no": chain.committed + 1,
+                        "done": page.next_url is None,
+                        "at": utcnow(),
+                    },
+                )
+
+    def _past_since(self, day: str | None) -> bool:
+        return bool(self.since and day and day < self.since.isoformat())
+
+    # --- navigation --------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Request]:
+        for listing in self.site.listing_urls():
+            self.chains[listing] = _Chain(listing)
+            url, page_no = listing, 1
+            if self.mode == "backfill" and self.store is not None and not self.restart:
+                state = self.store.get_state(self._state_key(listing))
+                if state and state.get("done"):
+                    logger.info(
+                        "%s: backfill already finished (use --restart to walk it again)", listing
+                    )
+                    continue
+                if state and state.get("next"):
+                    url, page_no = state["next"], int(state["page_no"])
+                    logger.info("%s: resuming backfill at page %d (%s)", listing, page_no, url)
+            self.chains[listing].committed = page_no - 1
+            yield self._listing_request(listing, url, page_no)
+
+    def _listing_request(self, listing: str, url: str, page_no: int) -> Request:
+        self.chains[listing].pages[page_no] = _Page(url)
+        return Request(
+            self.urls.to_fetch(url),
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            cb_kwargs={"listing": listing, "page_no": page_no, "origin": url},
+            priority=-page_no,
+        )
+
+    def _in_range(self, item: ListedArticle) -> bool:
+        d = item.listed_date
+        if d is None:
+            return True
+        return not ((self.since and d < self.since) or (self.until and d > self.until))
+
+    def parse_listing(
+        self, response: Response, listing: str, page_no: int, origin: str
+    ) -> Iterator[Request]:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("uninews/listing_pages")
+        page = self._page(listing, page_no)
+        tree = lxml.html.document_fromstring(response.text or "<html></html>")
+        items = article_links(tree, origin, self.site)
+        if not items:
+            logger.warning("No article links on listing page %s", origin)
+        known: set[str] = set()
+        if self.store is not None and not self.refetch:
+            known = self.store.known_urls([i.url for i in items])
+        todo = [
+            i
+            for i in items
+            if self._in_range(i) and i.url not in known and i.url not in self.requested
+        ]
+        for item in todo:
+            self.requested.add(item.url)
+            page.pending += 1
+            yield Request(
+                self.urls.to_fetch(item.url),
+                callback=self.parse_article,
+                errback=self.article_failed,
+                cb_kwargs={"listing": listing, "page_no": page_no, "origin": item.url},
+                priority=10,
+            )
+        stats.inc_value("uninews/articles_requested", len(todo))
+        stats.inc_value("uninews/articles_known", len([i for i in items if i.url in known]))
+
+        page.next_url = next_page(tree, origin, self.site)
+        page.walked = True
+        chain = self.chains[listing]
+        go_on = page.next_url is not None and (self.max_pages is None or page_no < self.max_pages)
+        dates = [i.listed_date for i in items if i.listed_date]
+        if go_on and self.mode == "incremental":
+            chain.stale = 0 if todo else chain.stale + 1
+            if chain.stale > self.site.incremental_pages:
+                logger.info("%s: nothing new on page %d; the rest is archived", listing, page_no)
+                go_on = False
+        if go_on and self.mode == "backfill" and self.since and dates and max(dates) < self.since:
+            logger.info(
+                "%s: page %d lists only articles before %s; stopping", listing, page_no, self.since
+            )
+            go_on = False
+        if not go_on:
+            page.next_url = None
+        if go_on and page.next_url:
+            nxt = self._listing_request(listing, page.next_url, page_no + 1)
+            if self.mode == "backfill" and self.since and not dates:
+                # The listing shows no dates: the articles' own dates decide whether to go deeper.
+                page.held_next = nxt
+            else:
+                yield nxt
+        self._advance(listing)
+
+    def listing_failed(self, failure: Failure) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("uninews/errors")
+        req = failure.request  # type: ignore[attr-defined]
+        logger.error("Listing page failed: %s (%s)", req.url, failure.getErrorMessage())
+
+    def parse_article(
+        self, response: Response, listing: str, page_no: int, origin: str
+    ) -> Iterator[FetchedPage]:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("uninews/articles_fetched")
+        headers = {
+            k.decode("latin-1"): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        }
+        yield FetchedPage(
+            site=self.site.name,
+            url=origin,
+            final_url=self.urls.to_origin(response.url),
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            fetched_at=utcnow(),
+            listing=listing,
+            page_no=page_no,
+            since=self.since.isoformat() if self.since else None,
+            until=self.until.isoformat() if self.until else None,
+        )
+
+    def article_failed(self, failure: Failure) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        req = failure.request  # type: ignore[attr-defined]
+        kw = req.cb_kwargs
+        if failure.check(HttpError) and failure.value.response.status in (404, 410):
+            stats.inc_value("uninews/not_article")
+            stats.inc_value("uninews/not_article/http_404")
+            logger.info("Gone (%d): %s", failure.value.response.status, kw["origin"])
+            if self.store is not None:
+                self.store.mark_gone(
+                    kw["origin"], self.site.name, f"http_{failure.value.response.status}"
+                )
+            self._article_done(kw["listing"], kw["page_no"], None)
+            return
+        stats.inc_value("uninews/errors")
+        logger.error("Article failed: %s (%s)", kw["origin"], failure.getErrorMessage())
+        self._article_done(kw["listing"], kw["page_no"], None, error=True)
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None

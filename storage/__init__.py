@@ -1,0 +1,25 @@
+"""The archive: one storage contract, one module per backend (SQLite embedded, MongoDB production)."""
+
+from storage.base import (
+    ArchiveStore,
+    Outcome,
+    RawPage,
+    RunRecord,
+    SearchQuery,
+    StorageError,
+    StoreResult,
+)
+from storage.uri import default_store_uri, open_store, redact_uri
+
+__all__ = [
+    "ArchiveStore",
+    "Outcome",
+    "RawPage",
+    "RunRecord",
+    "SearchQuery",
+    "StorageError",
+    "StoreResult",
+    "default_store_uri",
+    "open_store",
+    "redact_uri",
+]

@@ -1,0 +1,155 @@
+"""The storage contract every backend fulfils: explicit upsert outcomes, versions, aliases, runs."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class StorageError(Exception):
+    """A store cannot be opened or used; the message is one line for the user."""
+
+
+class Outcome(enum.StrEnum):
+    """What `ArchiveStore.upsert` did with a record."""
+
+    INSERTED = "inserted"  # first time this article is seen
+    UNCHANGED = "unchanged"  # same URL, same content: last-seen time and count bumped
+    NEW_VERSION = "new_version"  # same URL, changed title/body/date: previous kept as a version
+    DUPLICATE = "duplicate"  # another URL with the same content: kept as an alias URL
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    outcome: Outcome
+    article_id: str
+    version: int
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """The bytes of one fetched page and how they were fetched; kept so records can be re-extracted."""
+
+    url: str  # the URL as the site names it (the origin, even when fetched from a mirror)
+    final_url: str  # after redirects
+    status: int
+    headers: dict[str, str]
+    body: bytes  # uncompressed; backends compress it
+    fetched_at: str  # ISO 8601, UTC
+
+    def as_meta(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "final_url": self.final_url,
+            "status": self.status,
+            "headers": self.headers,
+            "fetched_at": self.fetched_at,
+            "size": len(self.body),
+        }
+
+
+@dataclass
+class SearchQuery:
+    text: str | None = None
+    site: str | None = None
+    since: str | None = None  # ISO 8601 instant, inclusive
+    until: str | None = None  # ISO 8601 instant, exclusive
+    author: str | None = None
+    limit: int | None = 20
+
+
+@dataclass
+class RunRecord:
+    """One crawl run as the scheduler and `uninews crawl` record it."""
+
+    site: str
+    started_at: str
+    kind: str = "crawl"  # crawl | backfill | reprocess
+    ended_at: str | None = None
+    status: str = "running"  # running | ok | failed | timeout | interrupted
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    pid: int | None = None
+    id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "site": self.site,
+            "kind": self.kind,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "status": self.status,
+            "counts": dict(self.counts),
+            "error": self.error,
+            "pid": self.pid,
+        }
+
+
+class ArchiveStore(Protocol):
+    """What uninews needs from an archive. `tests/test_store_contract.py` holds every backend to it.
+
+    Records are plain JSON-ready dicts (see docs/architecture.md for the fields). Every write is
+    atomic: a crash leaves either the whole change or none of it.
+    """
+
+    def upsert(self, record: dict[str, Any], raw: RawPage | None = None) -> StoreResult:
+        """Store one extracted article; dedupe by canonical URL, then by content hash."""
+
+    def get(self, id_or_url: str) -> dict[str, Any] | None:
+        """The current record by id, URL, canonical URL or alias URL."""
+
+    def versions(self, article_id: str) -> list[dict[str, Any]]:
+        """Every version of an article, oldest first, each with `version`, `changed` and record."""
+
+    def known_urls(self, urls: list[str]) -> set[str]:
+        """The subset of `urls` (any form) archived as an article or alias, or marked gone."""
+
+    def mark_gone(self, url: str, site: str, reason: str) -> None:
+        """Remember a URL that is not an article (404, withdrawn stub) so crawls skip it."""
+
+    def search(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+        """Records matching the query, newest publish time first."""
+
+    def iter_records(self, site: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every current record, streamed (never the whole archive in memory)."""
+
+    def raw_pages(
+        self, site: str | None = None, since: str | None = None
+    ) -> Iterator[tuple[dict[str, Any], RawPage]]:
+        """(current record, its latest raw page) pairs, for re-extraction."""
+
+    def stats(self) -> list[dict[str, Any]]:
+        """Per site: articles, earliest and latest publish time, last crawl."""
+
+    def count(self, site: str | None = None) -> int:
+        """How many articles are archived."""
+
+    # --- runs, crawl state, heartbeat -----------------------------------------------------
+    def start_run(self, run: RunRecord) -> str:
+        """Record a run as started; returns its id."""
+
+    def finish_run(
+        self, run_id: str, status: str, counts: dict[str, int], error: str | None
+    ) -> None:
+        """Record how a run ended."""
+
+    def runs(self, site: str | None = None, limit: int = 20) -> list[RunRecord]:
+        """Latest runs first."""
+
+    def get_state(self, key: str) -> dict[str, Any] | None:
+        """Crawl state (backfill progress and the like) by key."""
+
+    def set_state(self, key: str, value: dict[str, Any] | None) -> None:
+        """Set or (with None) delete crawl state."""
+
+    def heartbeat(self, name: str, info: dict[str, Any]) -> None:
+        """Record that a long-lived process (the daemon) is alive."""
+
+    def get_heartbeat(self, name: str) -> dict[str, Any] | None:
+        """The last heartbeat, with `at` (ISO 8601 UTC)."""
+
+    def close(self) -> None:
+        """Release connections; safe to call twice."""

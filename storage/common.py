@@ -1,0 +1,85 @@
+"""Helpers both backends share: time stamps, raw-page compression, date-range normalisation."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from storage import keys
+
+
+def utcnow() -> str:
+    """Now as ISO 8601 UTC with microseconds (sortable as text)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def compress(body: bytes) -> bytes:
+    return zlib.compress(body, 6)
+
+
+def decompress(blob: bytes) -> bytes:
+    return zlib.decompress(blob)
+
+
+def body_sha(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def published_utc(published_at: str | None) -> str | None:
+    """A record's publish time in UTC, sortable as text; None when the page gives no date."""
+    if not published_at:
+        return None
+    try:
+        dt = datetime.fromisoformat(published_at)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        return None
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def published_date(published_at: str | None) -> str | None:
+    """The local calendar date the article was published (as the page shows it)."""
+    return published_at[:10] if published_at else None
+
+
+def index_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The derived, queryable fields a backend keeps beside the record."""
+    key = keys.url_key(record.get("canonical_url") or record["url"])
+    return {
+        "url_key": key,
+        "content_hash": keys.content_hash(record),
+        "record_hash": keys.record_hash(record),
+        "pub_utc": published_utc(record.get("published_at")),
+        "pub_date": published_date(record.get("published_at")),
+        "people": keys.people(record),
+        "terms": keys.search_terms(
+            " ".join(str(record.get(f) or "") for f in ("title", "subtitle", "text"))
+        ),
+    }
+
+
+def other_keys(record: dict[str, Any], canonical_key: str) -> list[tuple[str, str]]:
+    """(key, url) pairs for every URL of the record that is not its canonical one."""
+    out = []
+    url = record.get("url")
+    if url and keys.url_key(url) != canonical_key:
+        out.append((keys.url_key(url), url))
+    return out
+
+
+def with_changes(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Annotate each version (oldest first) with the fields that changed from the one before."""
+    for prev, cur in itertools.pairwise(versions):
+        cur["changed"] = keys.changed_fields(prev["record"], cur["record"])
+    if versions:
+        versions[0]["changed"] = []
+    return versions
+
+
+def is_substantial(record: dict[str, Any]) -> bool:
+    """Whether the body is long enough that equal content means the same article."""
+    return len(record.get("text") or "") >= 80

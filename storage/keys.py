@@ -1,0 +1,117 @@
+"""Pure functions that identify records: URL keys, ids, content hashes and search terms."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+# Fields that make up "the content" for cross-URL duplicate detection.
+CONTENT_FIELDS = ("title", "published_at", "text")
+# Fields that are about the fetch or the store, not the article: a change in them is no new version.
+VOLATILE_FIELDS = frozenset(
+    {
+        "id",
+        "url",
+        "canonical_url",
+        "fetched_at",
+        "fetch",
+        "aliases",
+        "version",
+        "first_seen",
+        "last_seen",
+        "seen_count",
+        "extractor_version",
+        "changed",
+    }
+)
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+_TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W{_CJK}_]+", re.UNICODE)
+_CJK_RE = re.compile(rf"[{_CJK}]")
+
+
+def url_key(url: str) -> str:
+    """The identity of a URL: canonicalized, scheme and `www.`-agnostic, no fragment.
+
+    http and https, a default port, query-parameter order and a trailing `index.html` are
+    presentation, not identity, on the sites we archive.
+    """
+    canon = canonicalize_url(url.strip(), keep_fragments=False)
+    parts = urlsplit(canon)
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path or "/"
+    return urlunsplit(("", host, path, parts.query, "")).lstrip("/")
+
+
+def article_id(key: str) -> str:
+    """A short stable id for the article whose canonical URL key is `key`."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _norm(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return " ".join(unicodedata.normalize("NFC", value).split())
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def content_hash(record: dict[str, Any]) -> str:
+    """Hash of title, publish time and body: equal for the same article under two URLs."""
+    blob = "\x1f".join(_norm(record.get(f)) for f in CONTENT_FIELDS)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    """Hash of every extracted field: a change here is a new version of the article."""
+    stable = {k: v for k, v in record.items() if k not in VOLATILE_FIELDS}
+    blob = json.dumps(stable, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Names of extracted fields whose values differ between two records."""
+    keys = (set(old) | set(new)) - VOLATILE_FIELDS
+    return sorted(k for k in keys if old.get(k) != new.get(k))
+
+
+def search_terms(text: str) -> list[str]:
+    """Index terms: lower-cased words for alphabetic scripts, overlapping bigrams for CJK.
+
+    Chinese has no spaces; bigrams make every two-character word (党建) findable without a
+    segmenter, and a query's bigrams in sequence match it as a substring.
+    """
+    terms: list[str] = []
+    for tok in _TOKEN_RE.findall(text):
+        if _CJK_RE.match(tok):
+            if len(tok) == 1:
+                terms.append(tok)
+            else:
+                terms.extend(tok[i : i + 2] for i in range(len(tok) - 1))
+        else:
+            terms.append(tok.lower())
+    return terms
+
+
+def people(record: dict[str, Any]) -> list[str]:
+    """Every person named in the byline, whatever the role."""
+    names: list[str] = []
+    for role in ("authors", "photographers", "editors", "reviewers", "contributors"):
+        for name in record.get(role) or []:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def matches_text(record: dict[str, Any], text: str) -> bool:
+    """Whether the record's title or body contains the query (case-insensitive, spacing-agnostic)."""
+    hay = " ".join(_norm(record.get(f)) for f in ("title", "subtitle", "text")).lower()
+    return all(part.lower() in hay for part in text.split())

@@ -1,0 +1,529 @@
+"""The production archive on MongoDB: plain documents people can query by hand (docs/mongodb.md)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from storage import keys
+from storage.base import (
+    Outcome,
+    RawPage,
+    RunRecord,
+    SearchQuery,
+    StorageError,
+    StoreResult,
+)
+from storage.common import (
+    body_sha,
+    compress,
+    decompress,
+    index_fields,
+    is_substantial,
+    other_keys,
+    utcnow,
+    with_changes,
+)
+from storage.uri import redact_uri
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Fields kept in each article document beside the record's own fields; never shown to users.
+_INTERNAL = (
+    "_id",
+    "url_key",
+    "content_hash",
+    "record_hash",
+    "pub_utc",
+    "pub_date",
+    "people",
+    "terms",
+)
+_MAX_ATTEMPTS = 8  # optimistic-concurrency retries when another writer got there first
+
+
+def _retrying(fn: Callable[..., T]) -> Callable[..., T]:
+    """Retry an operation while the server is away, with exponential backoff, then give up."""
+
+    def wrapper(self: MongoStore, *args: Any, **kwargs: Any) -> T:
+        from pymongo.errors import AutoReconnect, ConnectionFailure
+
+        delay, waited = 0.5, 0.0
+        while True:
+            try:
+                return fn(self, *args, **kwargs)
+            except (AutoReconnect, ConnectionFailure) as exc:
+                if waited >= self.retry_seconds:
+                    raise StorageError(
+                        f"MongoDB at {self.safe_uri} unreachable for {waited:.0f}s: {exc}"
+                    ) from None
+                logger.warning(
+                    "MongoDB unreachable (%s); retrying in %.1fs", type(exc).__name__, delay
+                )
+                time.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 30)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+class MongoStore:
+    """ArchiveStore on a MongoDB database (or mongomock, for tests on machines without a server)."""
+
+    def __init__(self, db: Any, *, safe_uri: str, owns_client: Any = None) -> None:
+        self.db = db
+        self.safe_uri = safe_uri
+        self.retry_seconds = 120.0
+        self._client = owns_client
+        self.articles = db["articles"]
+        self.aliases = db["aliases"]
+        self.versions_c = db["versions"]
+        self.raw = db["raw_pages"]
+        self.runs_c = db["runs"]
+        self.state = db["crawl_state"]
+        self.beats = db["heartbeats"]
+        self.gone = db["gone"]
+        self._create_indexes()
+
+    @classmethod
+    def from_uri(cls, uri: str, *, connect_timeout_ms: int = 5000) -> MongoStore:
+        safe = redact_uri(uri)
+        dbname = urlsplit(uri).path.lstrip("/").split("?")[0] or "uninews"
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,63}", dbname):
+            raise StorageError(f"bad store URI {safe!r}: invalid database name {dbname!r}")
+        if uri.startswith("mongomock://"):
+            import mongomock
+
+            client: Any = mongomock.MongoClient()
+            return cls(client[dbname], safe_uri=safe, owns_client=client)
+        import pymongo
+        from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
+
+        try:
+            client = pymongo.MongoClient(
+                uri,
+                serverSelectionTimeoutMS=connect_timeout_ms,
+                connectTimeoutMS=connect_timeout_ms,
+                tz_aware=True,
+                appname="uninews",
+            )
+            client.admin.command("ping")
+        except (InvalidURI, ConfigurationError, ValueError) as exc:
+            raise StorageError(f"bad store URI {safe!r}: {exc}") from None
+        except PyMongoError as exc:
+            first = str(exc).split(",")[0].split(";")[0]
+            raise StorageError(f"cannot reach MongoDB at {safe}: {first}") from None
+        return cls(client[dbname], safe_uri=safe, owns_client=client)
+
+    def __repr__(self) -> str:
+        return f"MongoStore({self.safe_uri!r})"
+
+    def _create_indexes(self) -> None:
+        # Idempotent: create_index is a no-op when an identical index exists.
+        self.articles.create_index("url_key", unique=True, name="url_key_unique")
+        self.articles.create_index([("site", 1), ("pub_utc", -1)], name="site_pub")
+        self.articles.create_index([("pub_utc", -1)], name="pub")
+        self.articles.create_index("content_hash", name="content_hash")
+        self.articles.create_index("terms", name="terms")  # multikey: words and CJK bigrams
+        self.articles.create_index("people", name="people")
+        self.aliases.create_index("article_id", name="article")
+        self.versions_c.create_index(
+            [("article_id", 1), ("version", 1)], unique=True, name="article_version"
+        )
+        self.raw.create_index([("article_id", 1), ("fetched_at", -1)], name="article_fetched")
+        self.runs_c.create_index([("site", 1), ("started_at", -1)], name="site_started")
+
+    # --- articles --------------------------------------------------------------------------
+    def _find(self, url_keys: list[str]) -> dict[str, Any] | None:
+        doc = self.articles.find_one(
+            {"url_key": {"$in": url_keys}}, {"_id": 1, "version": 1, "record_hash": 1}
+        )
+        if doc is None:
+            alias = self.aliases.find_one({"_id": {"$in": url_keys}})
+            if alias is not None:
+                doc = self.articles.find_one(
+                    {"_id": alias["article_id"]}, {"_id": 1, "version": 1, "record_hash": 1}
+                )
+        return doc
+
+    def _add_alias(self, key: str, aid: str, url: str, now: str) -> None:
+        from pymongo.errors import DuplicateKeyError
+
+        try:
+            self.aliases.insert_one({"_id": key, "article_id": aid, "url": url, "first_seen": now})
+        except DuplicateKeyError:
+            return
+        self.articles.update_one({"_id": aid}, {"$addToSet": {"aliases": url}})
+
+    @_retrying
+    def upsert(self, record: dict[str, Any], raw: RawPage | None = None) -> StoreResult:
+        from pymongo.errors import DuplicateKeyError
+
+        idx = index_fields(record)
+        extra = other_keys(record, idx["url_key"])
+        for _ in range(_MAX_ATTEMPTS):
+            now = utcnow()
+            found = self._find([idx["url_key"], *(k for k, _ in extra)])
+            if found is None and is_substantial(record):
+                dup = self.articles.find_one(
+                    {"content_hash": idx["content_hash"], "site": record.get("site")},
+                    {"_id": 1, "version": 1},
+                )
+                if dup is not None:
+                    aliases = [
+                        (idx["url_key"], record.get("canonical_url") or record["url"]),
+                        *extra,
+                    ]
+                    for key, url in aliases:
+                        self._add_alias(key, dup["_id"], url, now)
+                    self.articles.update_one(
+                        {"_id": dup["_id"]}, {"$set": {"last_seen": now}, "$inc": {"seen_count": 1}}
+                    )
+                    self._put_raw(dup["_id"], raw)
+                    return StoreResult(Outcome.DUPLICATE, dup["_id"], dup["version"])
+            if found is None:
+                aid = keys.article_id(idx["url_key"])
+                doc = self._document(record, idx, aid, 1, now, now, 1)
+                doc["aliases"] = []
+                try:
+                    self.articles.insert_one(doc)
+                except DuplicateKeyError:
+                    continue  # another writer inserted it a moment ago: take the update path
+                for key, url in extra:
+                    self._add_alias(key, aid, url, now)
+                self._put_raw(aid, raw)
+                self.gone.delete_one({"_id": idx["url_key"]})
+                return StoreResult(Outcome.INSERTED, aid, 1)
+
+            aid, version = found["_id"], found["version"]
+            for key, url in extra:
+                self._add_alias(key, aid, url, now)
+            if found["record_hash"] == idx["record_hash"]:
+                res = self.articles.update_one(
+                    {"_id": aid, "version": version},
+                    {"$set": {"last_seen": now}, "$inc": {"seen_count": 1}},
+                )
+                if res.matched_count:
+                    return StoreResult(Outcome.UNCHANGED, aid, version)
+                continue
+            old = self.articles.find_one({"_id": aid, "version": version})
+            if old is None:
+                continue
+            old_record = _public(old)
+            # Keyed by (article, version): a retry after a crash rewrites the same document.
+            self.versions_c.replace_one(
+                {"_id": f"{aid}:{version}"},
+                {
+                    "_id": f"{aid}:{version}",
+                    "article_id": aid,
+                    "version": version,
+                    "stored_at": old.get("last_seen"),
+                    "record": old_record,
+                },
+                upsert=True,
+            )
+            doc = self._document(
+                record, idx, aid, version + 1, old["first_seen"], now, old.get("seen_count", 0) + 1
+            )
+            doc["changed"] = keys.changed_fields(old_record, record)
+            doc["aliases"] = old.get("aliases", [])
+            res = self.articles.replace_one({"_id": aid, "version": version}, doc)
+            if res.matched_count:
+                self._put_raw(aid, raw)
+                return StoreResult(Outcome.NEW_VERSION, aid, version + 1)
+        raise StorageError(f"could not store {record['url']}: too much concurrent change")
+
+    @staticmethod
+    def _document(
+        record: dict[str, Any],
+        idx: dict[str, Any],
+        aid: str,
+        version: int,
+        first: str,
+        last: str,
+        count: int,
+    ) -> dict[str, Any]:
+        doc = dict(record)
+        pub = idx["pub_utc"]
+        doc.update(
+            _id=aid,
+            id=aid,
+            url_key=idx["url_key"],
+            content_hash=idx["content_hash"],
+            record_hash=idx["record_hash"],
+            pub_utc=datetime.strptime(pub, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            if pub
+            else None,
+            pub_date=idx["pub_date"],
+            people=idx["people"],
+            terms=sorted(set(idx["terms"])),
+            version=version,
+            first_seen=first,
+            last_seen=last,
+            seen_count=count,
+        )
+        return doc
+
+    def _put_raw(self, aid: str, raw: RawPage | None) -> None:
+        if raw is None:
+            return
+        from bson.binary import Binary
+
+        sha = body_sha(raw.body)
+        self.raw.update_one(
+            {"_id": f"{aid}:{sha}"},
+            {
+                "$setOnInsert": {
+                    "article_id": aid,
+                    "body_sha": sha,
+                    "url": raw.url,
+                    "final_url": raw.final_url,
+                    "status": raw.status,
+                    "headers": raw.headers,
+                    "fetched_at": raw.fetched_at,
+                    "size": len(raw.body),
+                    "body": Binary(compress(raw.body)),
+                }
+            },
+            upsert=True,
+        )
+
+    @_retrying
+    def get(self, id_or_url: str) -> dict[str, Any] | None:
+        doc = self.articles.find_one({"_id": id_or_url})
+        if doc is None and ("/" in id_or_url or "." in id_or_url):
+            found = self._find([keys.url_key(id_or_url)])
+            if found is not None:
+                doc = self.articles.find_one({"_id": found["_id"]})
+        return _public(doc) if doc else None
+
+    @_retrying
+    def versions(self, article_id: str) -> list[dict[str, Any]]:
+        current = self.get(article_id)
+        if current is None:
+            return []
+        out = [
+            {"version": v["version"], "stored_at": v["stored_at"], "record": v["record"]}
+            for v in self.versions_c.find({"article_id": current["id"]}).sort("version", 1)
+            if v["version"] < current["version"]
+        ]
+        out.append(
+            {"version": current["version"], "stored_at": current["last_seen"], "record": current}
+        )
+        return with_changes(out)
+
+    @_retrying
+    def known_urls(self, urls: list[str]) -> set[str]:
+        by_key: dict[str, list[str]] = {}
+        for u in urls:
+            by_key.setdefault(keys.url_key(u), []).append(u)
+        if not by_key:
+            return set()
+        hits = {
+            d["url_key"]
+            for d in self.articles.find({"url_key": {"$in": list(by_key)}}, {"url_key": 1})
+        }
+        hits |= {d["_id"] for d in self.aliases.find({"_id": {"$in": list(by_key)}}, {"_id": 1})}
+        hits |= {d["_id"] for d in self.gone.find({"_id": {"$in": list(by_key)}}, {"_id": 1})}
+        return {u for k in hits for u in by_key[k]}
+
+    @_retrying
+    def mark_gone(self, url: str, site: str, reason: str) -> None:
+        now = utcnow()
+        self.gone.update_one(
+            {"_id": keys.url_key(url)},
+            {
+                "$set": {"reason": reason, "last_seen": now},
+                "$setOnInsert": {"url": url, "site": site, "first_seen": now},
+            },
+            upsert=True,
+        )
+
+    # --- queries ---------------------------------------------------------------------------
+    def _filter(self, site: str | None, since: str | None, until: str | None) -> dict[str, Any]:
+        flt: dict[str, Any] = {}
+        if site:
+            flt["site"] = site
+        if since or until:
+            rng: dict[str, str] = {}
+            if since:
+                rng["$gte"] = since[:10]
+            if until:
+                rng["$lte"] = until[:10]
+            flt["pub_date"] = rng
+        return flt
+
+    def search(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+        flt = self._filter(query.site, query.since, query.until)
+        if query.text:
+            terms = [t for t in keys.search_terms(query.text) if len(t) > 1 or t.isascii()]
+            if terms:
+                flt["terms"] = {"$all": sorted(set(terms))}
+        if query.author:
+            flt["people"] = {"$regex": re.escape(query.author), "$options": "i"}
+        cursor = self.articles.find(flt).sort([("pub_utc", -1), ("first_seen", -1)])
+        emitted = 0
+        for doc in cursor:
+            rec = _public(doc)
+            if query.text and not keys.matches_text(rec, query.text):
+                continue
+            yield rec
+            emitted += 1
+            if query.limit and emitted >= query.limit:
+                return
+
+    def iter_records(self, site: str | None = None) -> Iterator[dict[str, Any]]:
+        flt = {"site": site} if site else {}
+        for doc in self.articles.find(flt).sort([("pub_utc", -1), ("first_seen", -1)]):
+            yield _public(doc)
+
+    def raw_pages(
+        self, site: str | None = None, since: str | None = None
+    ) -> Iterator[tuple[dict[str, Any], RawPage]]:
+        for doc in self.articles.find(self._filter(site, since, None), {"_id": 1, "url": 1}):
+            raw = self.raw.find_one(
+                {"article_id": doc["_id"], "url": doc["url"]}, sort=[("fetched_at", -1)]
+            )
+            raw = raw or self.raw.find_one({"article_id": doc["_id"]}, sort=[("fetched_at", -1)])
+            rec = self.get(doc["_id"])
+            if raw is None or rec is None:
+                continue
+            yield (
+                rec,
+                RawPage(
+                    url=raw["url"],
+                    final_url=raw["final_url"],
+                    status=raw["status"],
+                    headers=raw["headers"],
+                    fetched_at=raw["fetched_at"],
+                    body=decompress(bytes(raw["body"])),
+                ),
+            )
+
+    @_retrying
+    def stats(self) -> list[dict[str, Any]]:
+        rows = list(
+            self.articles.aggregate(
+                [
+                    {
+                        "$group": {
+                            "_id": "$site",
+                            "articles": {"$sum": 1},
+                            "earliest": {"$min": "$pub_date"},
+                            "latest": {"$max": "$pub_date"},
+                            "seen": {"$max": "$last_seen"},
+                        }
+                    },
+                    {"$sort": {"_id": 1}},
+                ]
+            )
+        )
+        last_runs: dict[str, str] = {}
+        for r in self.runs_c.find({}, {"site": 1, "started_at": 1, "ended_at": 1}):
+            at = r.get("ended_at") or r["started_at"]
+            last_runs[r["site"]] = max(at, last_runs.get(r["site"], ""))
+        out = [
+            {
+                "site": r["_id"],
+                "articles": r["articles"],
+                "earliest": r["earliest"],
+                "latest": r["latest"],
+                "last_crawl": last_runs.pop(r["_id"], None) or r["seen"],
+            }
+            for r in rows
+        ]
+        out += [
+            {"site": s, "articles": 0, "earliest": None, "latest": None, "last_crawl": at}
+            for s, at in sorted(last_runs.items())
+        ]
+        return out
+
+    @_retrying
+    def count(self, site: str | None = None) -> int:
+        return int(self.articles.count_documents({"site": site} if site else {}))
+
+    # --- runs, state, heartbeat --------------------------------------------------------------
+    @_retrying
+    def start_run(self, run: RunRecord) -> str:
+        run_id = run.id or uuid.uuid4().hex[:12]
+        doc = run.as_dict()
+        doc["id"] = run_id
+        doc["_id"] = run_id
+        self.runs_c.replace_one({"_id": run_id}, doc, upsert=True)
+        return run_id
+
+    @_retrying
+    def finish_run(
+        self, run_id: str, status: str, counts: dict[str, int], error: str | None
+    ) -> None:
+        self.runs_c.update_one(
+            {"_id": run_id},
+            {"$set": {"ended_at": utcnow(), "status": status, "counts": counts, "error": error}},
+        )
+
+    @_retrying
+    def runs(self, site: str | None = None, limit: int = 20) -> list[RunRecord]:
+        flt = {"site": site} if site else {}
+        return [
+            RunRecord(
+                id=d["_id"],
+                site=d["site"],
+                kind=d.get("kind", "crawl"),
+                started_at=d["started_at"],
+                ended_at=d.get("ended_at"),
+                status=d["status"],
+                counts=d.get("counts") or {},
+                error=d.get("error"),
+                pid=d.get("pid"),
+            )
+            for d in self.runs_c.find(flt).sort("started_at", -1).limit(limit)
+        ]
+
+    @_retrying
+    def get_state(self, key: str) -> dict[str, Any] | None:
+        doc = self.state.find_one({"_id": key})
+        return doc["value"] if doc else None
+
+    @_retrying
+    def set_state(self, key: str, value: dict[str, Any] | None) -> None:
+        if value is None:
+            self.state.delete_one({"_id": key})
+        else:
+            self.state.replace_one(
+                {"_id": key}, {"_id": key, "value": value, "updated_at": utcnow()}, upsert=True
+            )
+
+    @_retrying
+    def heartbeat(self, name: str, info: dict[str, Any]) -> None:
+        self.beats.replace_one(
+            {"_id": name}, {"_id": name, "info": info, "at": utcnow()}, upsert=True
+        )
+
+    @_retrying
+    def get_heartbeat(self, name: str) -> dict[str, Any] | None:
+        doc = self.beats.find_one({"_id": name})
+        if doc is None:
+            return None
+        info: dict[str, Any] = dict(doc["info"])
+        info["at"] = doc["at"]
+        return info
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _public(doc: dict[str, Any]) -> dict[str, Any]:
+    """The record as users see it: the document without the store's own index fields."""
+    return {k: v for k, v in doc.items() if k not in _INTERNAL}

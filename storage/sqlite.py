@@ -1,0 +1,628 @@
+"""The embedded archive: one SQLite file (WAL, FTS5 bigram index), zero setup."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from storage import keys
+from storage.base import (
+    Outcome,
+    RawPage,
+    RunRecord,
+    SearchQuery,
+    StorageError,
+    StoreResult,
+)
+from storage.common import (
+    body_sha,
+    compress,
+    decompress,
+    index_fields,
+    is_substantial,
+    other_keys,
+    utcnow,
+    with_changes,
+)
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    url_key TEXT NOT NULL UNIQUE,
+    site TEXT NOT NULL,
+    url TEXT NOT NULL,
+    pub_utc TEXT,
+    pub_date TEXT,
+    content_hash TEXT NOT NULL,
+    record_hash TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    seen_count INTEGER NOT NULL,
+    people TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_site_pub ON articles (site, pub_utc);
+CREATE INDEX IF NOT EXISTS articles_pub ON articles (pub_utc);
+CREATE INDEX IF NOT EXISTS articles_content ON articles (content_hash);
+CREATE TABLE IF NOT EXISTS aliases (
+    url_key TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles (id),
+    url TEXT NOT NULL,
+    first_seen TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS aliases_article ON aliases (article_id);
+CREATE TABLE IF NOT EXISTS versions (
+    article_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    stored_at TEXT NOT NULL,
+    changed TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (article_id, version)
+);
+CREATE TABLE IF NOT EXISTS raw_pages (
+    article_id TEXT NOT NULL,
+    body_sha TEXT NOT NULL,
+    url TEXT NOT NULL,
+    final_url TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    headers TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (article_id, body_sha)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5 (terms, tokenize = 'unicode61');
+CREATE TABLE IF NOT EXISTS gone (
+    url_key TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    site TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    status TEXT NOT NULL,
+    counts TEXT NOT NULL,
+    error TEXT,
+    pid INTEGER
+);
+CREATE INDEX IF NOT EXISTS runs_site_started ON runs (site, started_at);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS heartbeats (name TEXT PRIMARY KEY, info TEXT NOT NULL, at TEXT NOT NULL);
+"""
+
+_SEP = "\x1f"  # between names in the `people` column: never inside a name
+
+
+class SQLiteStore:
+    """ArchiveStore on one SQLite file. Safe for several processes writing at once."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes the
+            # write lock before it reads what it will change (no lost updates between crawls).
+            self._db = sqlite3.connect(
+                self.path, timeout=60, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "PRAGMA synchronous=NORMAL"
+            )  # durable at checkpoints; WAL keeps it atomic
+            self._db.execute("PRAGMA busy_timeout=60000")
+            with self._tx():
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        self._db.execute(stmt)
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open SQLite store {self.path}: {exc}") from None
+        except OSError as exc:
+            raise StorageError(f"cannot open SQLite store {self.path}: {exc.strerror}") from None
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r})"
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+    # --- articles --------------------------------------------------------------------------
+    def _find(self, db: sqlite3.Connection, url_keys: list[str]) -> sqlite3.Row | None:
+        marks = ",".join("?" * len(url_keys))
+        row = db.execute(
+            f"SELECT id, version, record_hash, rowid FROM articles WHERE url_key IN ({marks})",
+            url_keys,
+        ).fetchone()
+        if row:
+            return row
+        alias = db.execute(
+            f"SELECT article_id FROM aliases WHERE url_key IN ({marks})", url_keys
+        ).fetchone()
+        if alias:
+            return db.execute(
+                "SELECT id, version, record_hash, rowid FROM articles WHERE id = ?", (alias[0],)
+            ).fetchone()
+        return None
+
+    def upsert(self, record: dict[str, Any], raw: RawPage | None = None) -> StoreResult:
+        idx = index_fields(record)
+        extra = other_keys(record, idx["url_key"])
+        now = utcnow()
+        with self._lock, self._tx() as db:
+            found = self._find(db, [idx["url_key"], *(k for k, _ in extra)])
+            if found is None and is_substantial(record):
+                dup = db.execute(
+                    "SELECT id, version FROM articles WHERE content_hash = ? AND site = ? LIMIT 1",
+                    (idx["content_hash"], record.get("site")),
+                ).fetchone()
+                if dup is not None:
+                    for key, url in [(idx["url_key"], record.get("canonical_url") or ""), *extra]:
+                        db.execute(
+                            "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)",
+                            (key, dup[0], url or record["url"], now),
+                        )
+                    db.execute(
+                        "UPDATE articles SET last_seen = ?, seen_count = seen_count + 1 WHERE id = ?",
+                        (now, dup[0]),
+                    )
+                    self._put_raw(db, dup[0], raw)
+                    return StoreResult(Outcome.DUPLICATE, dup[0], dup[1])
+            if found is None:
+                aid = keys.article_id(idx["url_key"])
+                rec = self._stamp(record, aid, 1, now, now, 1)
+                cur = db.execute(
+                    "INSERT INTO articles (id, url_key, site, url, pub_utc, pub_date, content_hash,"
+                    " record_hash, version, first_seen, last_seen, seen_count, people, record)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 1, ?, ?)",
+                    (
+                        aid,
+                        idx["url_key"],
+                        record.get("site") or "",
+                        record["url"],
+                        idx["pub_utc"],
+                        idx["pub_date"],
+                        idx["content_hash"],
+                        idx["record_hash"],
+                        now,
+                        now,
+                        _SEP.join(idx["people"]),
+                        _dump(rec),
+                    ),
+                )
+                db.execute(
+                    "INSERT INTO article_terms (rowid, terms) VALUES (?, ?)",
+                    (cur.lastrowid, " ".join(idx["terms"])),
+                )
+                for key, url in extra:
+                    db.execute(
+                        "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)", (key, aid, url, now)
+                    )
+                self._put_raw(db, aid, raw)
+                db.execute("DELETE FROM gone WHERE url_key = ?", (idx["url_key"],))
+                return StoreResult(Outcome.INSERTED, aid, 1)
+
+            aid, version, old_hash, rowid = found
+            for key, url in extra:
+                db.execute(
+                    "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)", (key, aid, url, now)
+                )
+            if old_hash == idx["record_hash"]:
+                db.execute(
+                    "UPDATE articles SET last_seen = ?, seen_count = seen_count + 1 WHERE id = ?",
+                    (now, aid),
+                )
+                return StoreResult(Outcome.UNCHANGED, aid, version)
+
+            old_row = db.execute(
+                "SELECT record, first_seen, seen_count FROM articles WHERE id = ?", (aid,)
+            ).fetchone()
+            old = json.loads(old_row[0])
+            new_version = version + 1
+            changed = keys.changed_fields(old, record)
+            db.execute(
+                "INSERT INTO versions VALUES (?, ?, ?, ?, ?)",
+                (aid, version, old.get("last_seen") or old_row[1], "[]", old_row[0]),
+            )
+            rec = self._stamp(record, aid, new_version, old_row[1], now, old_row[2] + 1)
+            rec["changed"] = changed
+            db.execute(
+                "UPDATE articles SET url = ?, pub_utc = ?, pub_date = ?, content_hash = ?,"
+                " record_hash = ?, version = ?, last_seen = ?, seen_count = seen_count + 1,"
+                " people = ?, record = ? WHERE id = ?",
+                (
+                    record["url"],
+                    idx["pub_utc"],
+                    idx["pub_date"],
+                    idx["content_hash"],
+                    idx["record_hash"],
+                    new_version,
+                    now,
+                    _SEP.join(idx["people"]),
+                    _dump(rec),
+                    aid,
+                ),
+            )
+            db.execute(
+                "UPDATE article_terms SET terms = ? WHERE rowid = ?",
+                (" ".join(idx["terms"]), rowid),
+            )
+            self._put_raw(db, aid, raw)
+            return StoreResult(Outcome.NEW_VERSION, aid, new_version)
+
+    @staticmethod
+    def _stamp(
+        record: dict[str, Any], aid: str, version: int, first: str, last: str, count: int
+    ) -> dict[str, Any]:
+        rec = dict(record)
+        rec.update(id=aid, version=version, first_seen=first, last_seen=last, seen_count=count)
+        return rec
+
+    @staticmethod
+    def _put_raw(db: sqlite3.Connection, aid: str, raw: RawPage | None) -> None:
+        if raw is None:
+            return
+        db.execute(
+            "INSERT OR IGNORE INTO raw_pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                aid,
+                body_sha(raw.body),
+                raw.url,
+                raw.final_url,
+                raw.status,
+                json.dumps(raw.headers, ensure_ascii=False),
+                raw.fetched_at,
+                compress(raw.body),
+            ),
+        )
+
+    def _row_to_record(self, row: tuple[str, str, str, int]) -> dict[str, Any]:
+        rec: dict[str, Any] = json.loads(row[0])
+        rec["last_seen"], rec["seen_count"] = row[1], row[2]
+        aliases = self._db.execute(
+            "SELECT url FROM aliases WHERE article_id = ? ORDER BY first_seen", (rec["id"],)
+        ).fetchall()
+        rec["aliases"] = [a[0] for a in aliases]
+        return rec
+
+    def get(self, id_or_url: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT record, last_seen, seen_count FROM articles WHERE id = ?", (id_or_url,)
+            ).fetchone()
+            if row is None and ("/" in id_or_url or "." in id_or_url):
+                found = self._find(self._db, [keys.url_key(id_or_url)])
+                if found is not None:
+                    row = self._db.execute(
+                        "SELECT record, last_seen, seen_count FROM articles WHERE id = ?",
+                        (found[0],),
+                    ).fetchone()
+            return self._row_to_record(row) if row else None
+
+    def versions(self, article_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            current = self.get(article_id)
+            if current is None:
+                return []
+            rows = self._db.execute(
+                "SELECT version, stored_at, record FROM versions WHERE article_id = ? ORDER BY version",
+                (current["id"],),
+            ).fetchall()
+        out = [{"version": v, "stored_at": at, "record": json.loads(r)} for v, at, r in rows]
+        out.append(
+            {"version": current["version"], "stored_at": current["last_seen"], "record": current}
+        )
+        return with_changes(out)
+
+    def known_urls(self, urls: list[str]) -> set[str]:
+        if not urls:
+            return set()
+        by_key: dict[str, list[str]] = {}
+        for u in urls:
+            by_key.setdefault(keys.url_key(u), []).append(u)
+        found: set[str] = set()
+        key_list = list(by_key)
+        with self._lock:
+            for i in range(0, len(key_list), 500):  # SQLite caps bound parameters
+                chunk = key_list[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for (k,) in self._db.execute(
+                    f"SELECT url_key FROM articles WHERE url_key IN ({marks})"
+                    f" UNION SELECT url_key FROM aliases WHERE url_key IN ({marks})"
+                    f" UNION SELECT url_key FROM gone WHERE url_key IN ({marks})",
+                    chunk * 3,
+                ):
+                    found.update(by_key[k])
+        return found
+
+    def mark_gone(self, url: str, site: str, reason: str) -> None:
+        now = utcnow()
+        with self._lock, self._tx() as db:
+            db.execute(
+                "INSERT INTO gone VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url_key) DO UPDATE"
+                " SET reason = excluded.reason, last_seen = excluded.last_seen",
+                (keys.url_key(url), url, site, reason, now, now),
+            )
+
+    # --- queries ---------------------------------------------------------------------------
+    def search(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+        where, params = [], []
+        join = ""
+        if query.text:
+            fts = _fts_query(query.text)
+            if fts:
+                join = "JOIN article_terms t ON t.rowid = a.rowid"
+                where.append("article_terms MATCH ?")
+                params.append(fts)
+        if query.site:
+            where.append("a.site = ?")
+            params.append(query.site)
+        if query.since:
+            where.append("a.pub_date >= ?")
+            params.append(query.since[:10])
+        if query.until:
+            where.append("a.pub_date <= ?")
+            params.append(query.until[:10])
+        if query.author:
+            where.append("a.people LIKE ?")
+            params.append(f"%{query.author}%")
+        sql = (
+            f"SELECT a.record, a.last_seen, a.seen_count FROM articles a {join}"
+            f" {'WHERE ' + ' AND '.join(where) if where else ''}"
+            " ORDER BY a.pub_utc IS NULL, a.pub_utc DESC, a.first_seen DESC"
+        )
+        emitted = 0
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall() if query.limit else None
+        cursor = rows if rows is not None else self._stream(sql, params)
+        for row in cursor:
+            rec = self._row_to_record(row)
+            if query.text and not keys.matches_text(rec, query.text):
+                continue
+            if query.author and not any(
+                query.author.lower() in p.lower() for p in keys.people(rec)
+            ):
+                continue
+            yield rec
+            emitted += 1
+            if query.limit and emitted >= query.limit:
+                return
+
+    def _stream(self, sql: str, params: list[Any]) -> Iterator[Any]:
+        # A private connection so a long export never holds the shared one.
+        db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+        try:
+            cur = db.execute(sql, params)
+            while batch := cur.fetchmany(500):
+                yield from batch
+        finally:
+            db.close()
+
+    def iter_records(self, site: str | None = None) -> Iterator[dict[str, Any]]:
+        sql = "SELECT record, last_seen, seen_count FROM articles"
+        params: list[Any] = []
+        if site:
+            sql += " WHERE site = ?"
+            params.append(site)
+        sql += " ORDER BY pub_utc IS NULL, pub_utc DESC, first_seen DESC"
+        for row in self._stream(sql, params):
+            yield self._row_to_record(row)
+
+    def raw_pages(
+        self, site: str | None = None, since: str | None = None
+    ) -> Iterator[tuple[dict[str, Any], RawPage]]:
+        sql = "SELECT a.id FROM articles a"
+        where, params = [], []
+        if site:
+            where.append("a.site = ?")
+            params.append(site)
+        if since:
+            where.append("a.pub_date >= ?")
+            params.append(since[:10])
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        for (aid,) in list(self._stream(sql, params)):
+            with self._lock:
+                raw = (
+                    self._db.execute(
+                        "SELECT url, final_url, status, headers, fetched_at, body FROM raw_pages"
+                        " WHERE article_id = ? AND url = (SELECT url FROM articles WHERE id = ?)"
+                        " ORDER BY fetched_at DESC LIMIT 1",
+                        (aid, aid),
+                    ).fetchone()
+                    or self._db.execute(
+                        "SELECT url, final_url, status, headers, fetched_at, body FROM raw_pages"
+                        " WHERE article_id = ? ORDER BY fetched_at DESC LIMIT 1",
+                        (aid,),
+                    ).fetchone()
+                )
+            rec = self.get(aid)
+            if raw is None or rec is None:
+                continue
+            yield (
+                rec,
+                RawPage(
+                    url=raw[0],
+                    final_url=raw[1],
+                    status=raw[2],
+                    headers=json.loads(raw[3]),
+                    fetched_at=raw[4],
+                    body=decompress(raw[5]),
+                ),
+            )
+
+    def stats(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT site, COUNT(*), MIN(pub_date), MAX(pub_date), MAX(last_seen)"
+                " FROM articles GROUP BY site ORDER BY site"
+            ).fetchall()
+            runs = dict(
+                self._db.execute(
+                    "SELECT site, MAX(COALESCE(ended_at, started_at)) FROM runs GROUP BY site"
+                ).fetchall()
+            )
+        out = [
+            {
+                "site": site,
+                "articles": n,
+                "earliest": lo,
+                "latest": hi,
+                "last_crawl": runs.pop(site, None) or seen,
+            }
+            for site, n, lo, hi, seen in rows
+        ]
+        out += [
+            {"site": s, "articles": 0, "earliest": None, "latest": None, "last_crawl": at}
+            for s, at in sorted(runs.items())
+        ]
+        return out
+
+    def count(self, site: str | None = None) -> int:
+        with self._lock:
+            if site:
+                return int(
+                    self._db.execute(
+                        "SELECT COUNT(*) FROM articles WHERE site = ?", (site,)
+                    ).fetchone()[0]
+                )
+            return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    # --- runs, state, heartbeat --------------------------------------------------------------
+    def start_run(self, run: RunRecord) -> str:
+        run_id = run.id or uuid.uuid4().hex[:12]
+        with self._lock, self._tx() as db:
+            db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    run.site,
+                    run.kind,
+                    run.started_at,
+                    run.ended_at,
+                    run.status,
+                    json.dumps(run.counts),
+                    run.error,
+                    run.pid,
+                ),
+            )
+        return run_id
+
+    def finish_run(
+        self, run_id: str, status: str, counts: dict[str, int], error: str | None
+    ) -> None:
+        with self._lock, self._tx() as db:
+            db.execute(
+                "UPDATE runs SET ended_at = ?, status = ?, counts = ?, error = ? WHERE id = ?",
+                (utcnow(), status, json.dumps(counts), error, run_id),
+            )
+
+    def runs(self, site: str | None = None, limit: int = 20) -> list[RunRecord]:
+        sql = "SELECT id, site, kind, started_at, ended_at, status, counts, error, pid FROM runs"
+        params: list[Any] = []
+        if site:
+            sql += " WHERE site = ?"
+            params.append(site)
+        sql += " ORDER BY started_at DESC LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [
+            RunRecord(
+                id=r[0],
+                site=r[1],
+                kind=r[2],
+                started_at=r[3],
+                ended_at=r[4],
+                status=r[5],
+                counts=json.loads(r[6]),
+                error=r[7],
+                pid=r[8],
+            )
+            for r in rows
+        ]
+
+    def get_state(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_state(self, key: str, value: dict[str, Any] | None) -> None:
+        with self._lock, self._tx() as db:
+            if value is None:
+                db.execute("DELETE FROM state WHERE key = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT INTO state VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
+                    " SET value = excluded.value, updated_at = excluded.updated_at",
+                    (key, json.dumps(value, ensure_ascii=False), utcnow()),
+                )
+
+    def heartbeat(self, name: str, info: dict[str, Any]) -> None:
+        with self._lock, self._tx() as db:
+            db.execute(
+                "INSERT INTO heartbeats VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE"
+                " SET info = excluded.info, at = excluded.at",
+                (name, json.dumps(info, ensure_ascii=False), utcnow()),
+            )
+
+    def get_heartbeat(self, name: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT info, at FROM heartbeats WHERE name = ?", (name,)
+            ).fetchone()
+        if row is None:
+            return None
+        info: dict[str, Any] = json.loads(row[0])
+        info["at"] = row[1]
+        return info
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # already closed
+            self._db.close()
+
+
+def _dump(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def _fts_query(text: str) -> str:
+    """An FTS5 expression: each whitespace-separated part of `text` as a phrase of its terms."""
+    phrases = []
+    for part in text.split():
+        terms = keys.search_terms(part)
+        # A lone CJK character is not indexed on its own; the Python post-filter handles it.
+        terms = [t for t in terms if len(t) > 1 or t.isascii()]
+        if terms:
+            phrases.append('"' + " ".join(terms) + '"')
+    return " AND ".join(phrases)

@@ -1,0 +1,242 @@
+"""The storage contract, held against every backend: SQLite, mongomock, and MongoDB if available."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage import Outcome, RawPage, RunRecord, SearchQuery, open_store
+
+BODY = "清华大学各单位党委书记抓基层党建工作现场述职评议会在主楼接待厅举行。" * 3
+
+
+def rec(url: str = "http://news.example.edu.cn/info/1/100.htm", **kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "url": url,
+        "canonical_url": url,
+        "site": "example",
+        "title": "清华首次举行基层党建工作现场述职评议会",
+        "published_at": "2016-03-04T21:16:26+08:00",
+        "source": "清华新闻网",
+        "authors": ["李含"],
+        "photographers": ["杨艳宾"],
+        "editors": ["清芷"],
+        "text": BODY,
+        "language": "zh",
+        "fetched_at": "2026-11-27T00:00:00Z",
+    }
+    base.update(kw)
+    return base
+
+
+def raw(url: str, body: bytes = b"<html>page</html>") -> RawPage:
+    return RawPage(url, url, 200, {"Content-Type": "text/html"}, body, "2026-11-27T00:00:00Z")
+
+
+def test_insert_then_unchanged(store: Any) -> None:
+    first = store.upsert(rec(), raw(rec()["url"]))
+    assert first.outcome is Outcome.INSERTED
+    again = store.upsert(rec(fetched_at="2026-11-28T00:00:00Z"), raw(rec()["url"]))
+    assert again.outcome is Outcome.UNCHANGED
+    assert again.article_id == first.article_id
+    got = store.get(first.article_id)
+    assert got["seen_count"] == 2
+    assert store.count() == 1
+
+
+def test_same_url_other_scheme_is_same_article(store: Any) -> None:
+    store.upsert(rec("http://news.example.edu.cn/a/1.htm"))
+    res = store.upsert(rec("https://news.example.edu.cn/a/1.htm#top"))
+    assert res.outcome is Outcome.UNCHANGED
+    assert store.count() == 1
+
+
+def test_changed_body_becomes_new_version(store: Any) -> None:
+    a = store.upsert(rec())
+    b = store.upsert(rec(text=BODY + "更正：会议地点为主楼接待厅。"))
+    assert b.outcome is Outcome.NEW_VERSION
+    assert b.version == 2
+    assert store.get(a.article_id)["text"].endswith("更正：会议地点为主楼接待厅。")
+    versions = store.versions(a.article_id)
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[0]["record"]["text"] == BODY
+    assert versions[1]["changed"] == ["text"]
+    assert store.count() == 1
+
+
+def test_other_url_same_content_is_duplicate_alias(store: Any) -> None:
+    a = store.upsert(rec("http://news.example.edu.cn/publish/news/4204/1.html"))
+    d = store.upsert(rec("http://news.example.edu.cn/publish/news/4205/1.html"))
+    assert d.outcome is Outcome.DUPLICATE
+    assert d.article_id == a.article_id
+    assert store.count() == 1
+    got = store.get("http://news.example.edu.cn/publish/news/4205/1.html")
+    assert got is not None and got["id"] == a.article_id
+    assert "http://news.example.edu.cn/publish/news/4205/1.html" in got["aliases"]
+    # The alias is known, so the crawler does not fetch it again.
+    assert store.known_urls(["https://news.example.edu.cn/publish/news/4205/1.html"]) == {
+        "https://news.example.edu.cn/publish/news/4205/1.html"
+    }
+    again = store.upsert(rec("http://news.example.edu.cn/publish/news/4205/1.html"))
+    assert again.outcome is Outcome.UNCHANGED
+
+
+def test_short_pages_are_not_merged_by_content(store: Any) -> None:
+    store.upsert(rec("http://x.edu/1", text="短讯"))
+    res = store.upsert(rec("http://x.edu/2", text="短讯"))
+    assert res.outcome is Outcome.INSERTED
+
+
+def test_get_by_url_and_canonical(store: Any) -> None:
+    r = rec("http://x.edu/a?id=1&b=2", canonical_url="http://x.edu/article/1")
+    res = store.upsert(r)
+    assert store.get("http://x.edu/article/1")["id"] == res.article_id
+    assert store.get("http://x.edu/a?b=2&id=1")["id"] == res.article_id
+    assert store.get("nope") is None
+
+
+def test_known_urls(store: Any) -> None:
+    store.upsert(rec("http://x.edu/1"))
+    assert store.known_urls(["http://x.edu/1", "http://x.edu/2"]) == {"http://x.edu/1"}
+    assert store.known_urls([]) == set()
+
+
+def test_search_chinese_bigram_english_and_filters(store: Any) -> None:
+    store.upsert(rec("http://x.edu/1"))
+    store.upsert(
+        rec(
+            "http://x.edu/2",
+            title="Climate research award",
+            text="The university announced a climate research award for young scholars. " * 3,
+            published_at="2020-02-05T10:00:00-05:00",
+            authors=["Todd Bates"],
+            photographers=[],
+            editors=[],
+            language="en",
+        )
+    )
+    store.upsert(
+        rec(
+            "http://x.edu/3",
+            title="新学期开学典礼",
+            text="新学期开学典礼在综合体育馆举行，校长致辞。" * 4,
+            published_at="2017-09-01T09:00:00+08:00",
+            authors=["王三"],
+        )
+    )
+    assert [r["url"] for r in store.search(SearchQuery(text="党建"))] == ["http://x.edu/1"]
+    assert [r["url"] for r in store.search(SearchQuery(text="CLIMATE award"))] == ["http://x.edu/2"]
+    assert [r["url"] for r in store.search(SearchQuery(text="党委书记"))] == ["http://x.edu/1"]
+    assert list(store.search(SearchQuery(text="党校"))) == []  # 党 and 校 both occur, not together
+    newest_first = [r["url"] for r in store.search(SearchQuery(limit=None))]
+    assert newest_first == ["http://x.edu/2", "http://x.edu/3", "http://x.edu/1"]
+    in_range = store.search(SearchQuery(since="2016-01-01", until="2017-12-31"))
+    assert [r["url"] for r in in_range] == ["http://x.edu/3", "http://x.edu/1"]
+    assert [r["url"] for r in store.search(SearchQuery(author="Bates"))] == ["http://x.edu/2"]
+    assert [r["url"] for r in store.search(SearchQuery(author="清芷"))] == [
+        "http://x.edu/3",
+        "http://x.edu/1",
+    ]
+    assert len(list(store.search(SearchQuery(limit=1)))) == 1
+    assert list(store.search(SearchQuery(site="other"))) == []
+
+
+def test_raw_pages_round_trip(store: Any) -> None:
+    body = "<html><body>原始页面</body></html>".encode() * 50
+    store.upsert(rec(), raw(rec()["url"], body))
+    pairs = list(store.raw_pages(site="example"))
+    assert len(pairs) == 1
+    record, page = pairs[0]
+    assert page.body == body
+    assert page.status == 200
+    assert record["url"] == rec()["url"]
+
+
+def test_iter_records_and_stats(store: Any) -> None:
+    for i in range(5):
+        store.upsert(
+            rec(
+                f"http://x.edu/{i}",
+                text=BODY + str(i),
+                published_at=f"2016-03-0{i + 1}T08:00:00+08:00",
+            )
+        )
+    assert len(list(store.iter_records())) == 5
+    assert list(store.iter_records(site="none")) == []
+    [row] = store.stats()
+    assert row["site"] == "example"
+    assert row["articles"] == 5
+    assert (row["earliest"], row["latest"]) == ("2016-03-01", "2016-03-05")
+
+
+def test_runs_state_heartbeat(store: Any) -> None:
+    run_id = store.start_run(RunRecord(site="example", started_at="2026-11-27T00:00:00Z", pid=1))
+    store.finish_run(run_id, "ok", {"new": 3}, None)
+    [run] = store.runs("example")
+    assert (run.status, run.counts, run.ended_at is not None) == ("ok", {"new": 3}, True)
+    assert store.get_state("k") is None
+    store.set_state("k", {"next": "index_3.html"})
+    assert store.get_state("k") == {"next": "index_3.html"}
+    store.set_state("k", None)
+    assert store.get_state("k") is None
+    store.heartbeat("daemon", {"pid": 42})
+    beat = store.get_heartbeat("daemon")
+    assert beat["pid"] == 42 and beat["at"]
+
+
+def _writer(uri: str, n: int) -> None:
+    s = open_store(uri)
+    for i in range(n):
+        s.upsert(rec(f"http://x.edu/{i}", text=BODY + str(i)))
+    s.close()
+
+
+def test_two_writers_at_once_make_no_duplicates(tmp_path: Path) -> None:
+    """Two crawl processes writing the same site into one SQLite file."""
+    uri = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    open_store(uri).close()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(uri, 60)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    s = open_store(uri)
+    assert s.count() == 60
+    assert all(r["seen_count"] == 2 for r in s.iter_records())
+    s.close()
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["sqlite://", "postgres://x/y", "mongodb://bad host:99999/db"],
+)
+def test_bad_uris_are_one_line_errors(uri: str) -> None:
+    from storage import StorageError
+
+    with pytest.raises(StorageError) as err:
+        open_store(uri, connect_timeout_ms=300)
+    assert "\n" not in str(err.value)
+
+
+def test_credentials_never_in_errors() -> None:
+    from storage import StorageError
+
+    with pytest.raises(StorageError) as err:
+        open_store("mongodb://alice:s3cret@127.0.0.1:1/db", connect_timeout_ms=300)
+    assert "s3cret" not in str(err.value)
+    assert "alice:***@" in str(err.value)
+
+
+def test_gone_urls_are_known_until_an_article_appears(store: Any) -> None:
+    store.mark_gone("http://x.edu/404.htm", "example", "http_404")
+    store.mark_gone("http://x.edu/404.htm", "example", "http_404")  # idempotent
+    assert store.known_urls(["https://x.edu/404.htm"]) == {"https://x.edu/404.htm"}
+    assert store.count() == 0
+    store.upsert(rec("http://x.edu/404.htm"))
+    assert store.count() == 1
+    assert store.known_urls(["http://x.edu/404.htm"]) == {"http://x.edu/404.htm"}
