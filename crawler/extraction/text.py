@@ -109,6 +109,10 @@ def lines_of(elements: Iterable[HtmlElement] | HtmlElement) -> list[str]:
             flush()
         if tag == "br":
             flush()
+        elif tag in ("td", "th"):
+            buf.append(" ")  # cells of a row read as one line
+            if el.text:
+                buf.append(el.text)
         elif el.text:
             buf.append(el.text)
         for child in el:

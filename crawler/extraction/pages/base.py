@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, tzinfo
+from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -97,6 +98,10 @@ class ArticlePage:
         """People named outside the body (meta tags, byline elements)."""
         return bylines.Byline()
 
+    def clean_lines(self, lines: list[str], title: str) -> list[str]:
+        """A layout's last say over the body lines (boilerplate it knows); identity by default."""
+        return lines
+
     def keywords(self) -> list[str]:
         kw = self.meta.first("keywords", "news_keywords", "article:tag")
         if not kw:
@@ -123,18 +128,24 @@ class ArticlePage:
         href = self.meta.canonical()
         return urljoin(self.url, href) if href else None
 
+    @cached_property
+    def body_text(self) -> str:
+        """The visible text of the whole page body, folded (read once, used by several fields)."""
+        body = self.tree.find("body")
+        return text_of(body) if body is not None else ""
+
     def page_dates(self) -> tuple[datetime | None, datetime | None]:
         """Labelled dates anywhere in the visible page: (published, updated)."""
-        text = text_of(self.tree.find("body")) if self.tree.find("body") is not None else ""
-        return labelled_date(text, PUBLISHED_LABELS, self.tz), labelled_date(
-            text, UPDATED_LABELS, self.tz
+        text = self.body_text
+        return (
+            labelled_date(text, PUBLISHED_LABELS, self.tz),
+            labelled_date(text, UPDATED_LABELS, self.tz),
         )
 
     # --- assembly ---------------------------------------------------------------------------
     def not_an_article(self) -> None:
         """Raise NotAnArticle for redirect stubs and empty shells."""
-        body = self.tree.find("body")
-        visible = text_of(body) if body is not None else ""
+        visible = self.body_text
         scripts = " ".join(s.text or "" for s in self.tree.iter("script"))
         refresh = self.tree.xpath('//meta[translate(@http-equiv,"REFSH","refsh")="refresh"]')
         if len(visible) < 40 and (_JS_REDIRECT.search(scripts) or refresh):
@@ -167,7 +178,11 @@ class ArticlePage:
                 lines = lines_of(cap)
         else:
             block = _block_of(img)
-            own = [ln for ln in lines_of(block) if ln] if block is not None else []
+            own = lines_of(block) if block is not None else []
+            # Text sharing the image's own block is its caption only when that block is short
+            # (a centred <p> with the photo and a line); a whole article <div> is not a caption.
+            if sum(len(ln) for ln in own) > 120 or len(own) > 2:
+                own, block = [], None
             lines = own[:]
             sib = block.getnext() if block is not None else None
             for _ in range(2):  # the caption paragraph, then maybe a separate credit line
@@ -257,6 +272,7 @@ class ArticlePage:
             if sel:
                 setattr(people, role, bylines.split_names(sel))
 
+        kept = self.clean_lines(kept, title)
         text = "\n".join(kept)
         if not text.strip():
             raise NotAnArticle("empty", "the body has no text")

@@ -35,14 +35,28 @@ _DATE_XPATHS = (
     '//*[contains(concat(" ", normalize-space(@class), " "), " date ")]',
     '//*[contains(@class, "publish") and contains(@class, "date")]',
 )
-# Lines readability keeps that no reader counts as the article.
-_BOILERPLATE = re.compile(
-    r"^(advertisement|share( this)?( article| story)?|share on \w+|tweet|email|print|"
-    r"read more|related( articles| stories)?|subscribe.*|sign up.*newsletter.*|"
-    r"image:?|photo:?|credit:?|getty images|associated press|reuters|ap|"
-    r"\d+ comments?|comments|follow us.*|click here.*)$",
-    re.I,
+# Lines readability keeps that no reader counts as the article: share bars, "related" headers,
+# photo credits and slideshow counters, update stamps, lone numbers.
+_BOILERPLATE_LINE = re.compile(
+    r"""^(?:
+      advertisement|close|print|tweet|e-?mail|tags?:?|comments?|\d+\ comments?|\d+|
+      share(?:\ this)?(?:\ on\ \w+)?(?:\ article|\ story)?|
+      (?:read|see|show)\ more\b.{0,60}|related(?:\ articles|\ stories|\ posts)?:?.{0,80}|
+      you\ may\ also\ like.{0,40}|don'?t\ miss.{0,20}|more\ from\ .{0,60}|recommended.{0,40}|
+      (?:subscribe|sign\ up|follow\ us|click\ here|download\ the\ app)\b.{0,120}|
+      image\ \d+\ of\ \d+|\(?(?:photo|image|picture)s?(?:\ credit)?:.{0,100}|
+      .{0,400}\((?:image|photo|picture)s?(?:\ credit)?:[^)]{0,80}\)|
+      (?:updated|published|posted|last\ modified)(?:\ at|\ on)?:?\ .{0,60}\d.{0,40}
+    )$""",
+    re.I | re.X,
 )
+
+
+def _link_density(el: HtmlElement) -> float:
+    text = len(text_of(el))
+    if not text:
+        return 0.0
+    return sum(len(text_of(a)) for a in el.iter("a")) / text
 
 
 class ReadabilityArticlePage(ArticlePage):
@@ -53,7 +67,9 @@ class ReadabilityArticlePage(ArticlePage):
     @cached_property
     def _summary(self) -> HtmlElement | None:
         try:
-            html = Document(self.html, url=self.url).summary(html_partial=True)
+            # No url=: readability would rewrite every link in the page absolute (a third of its
+            # time); images are resolved against the page URL in `images()` instead.
+            html = Document(self.html).summary(html_partial=True)
         except Exception as exc:  # readability raises bare Unparseable and lxml errors
             logger.debug("readability failed on %s: %s", self.url, exc)
             return None
@@ -65,13 +81,30 @@ class ReadabilityArticlePage(ArticlePage):
         summary = self._summary
         if summary is None:
             return []
-        for el in list(summary.iter()):
-            if not isinstance(el.tag, str) or el.getparent() is None:
+        for el in list(summary.iter("ul", "ol", "div", "section", "aside", "p")):
+            if el.getparent() is None or el.find(".//img") is not None:
                 continue
-            if el.tag in ("p", "div", "span", "li", "a") and _BOILERPLATE.match(text_of(el)):
-                if el.find(".//img") is None:
-                    el.drop_tree()
+            if any(a.tag in ("blockquote", "table") for a in el.iterancestors()):
+                continue  # embedded posts and data tables are content, links and all
+            # Link lists inside the article container: "related", tags, more-from.
+            text_len = len(text_of(el))
+            if 0 < text_len < 600 and _link_density(el) > 0.6:
+                el.drop_tree()
         return [summary]
+
+    def clean_lines(self, lines: list[str], title: str) -> list[str]:
+        counts: dict[str, int] = {}
+        for line in lines:
+            counts[line] = counts.get(line, 0) + 1
+        lowered_title = title.lower()
+        out = []
+        for line in lines:
+            if _BOILERPLATE_LINE.match(line) or line.lower() == lowered_title:
+                continue
+            if counts[line] > 1 and 25 <= len(line) < 300:
+                continue  # repeated captions and slideshow text, never a body paragraph
+            out.append(line)
+        return out
 
     def not_an_article(self) -> None:
         super().not_an_article()
@@ -83,7 +116,7 @@ class ReadabilityArticlePage(ArticlePage):
         paragraphs = [p for p in body.iter("p") if len(text_of(p)) > 120]
         if len(links) > 30 and not paragraphs and not self.meta.jsonld.get("articleBody"):
             link_text = sum(len(text_of(a)) for a in links)
-            if link_text > 0.6 * max(len(text_of(body)), 1):
+            if link_text > 0.6 * max(len(self.body_text), 1):
                 raise NotAnArticle("listing", "the page is a list of links")
 
     def title(self) -> str | None:
