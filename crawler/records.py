@@ -63,6 +63,7 @@ def build_record(article: dict[str, Any], raw: RawPage, site: Site) -> dict[str,
         url=raw.url,
         canonical_url=_canonical(article, raw.url, site),
         site=site.name,
+        source=article.get("source") or site.source,
         language=article.get("language") or site.language,
         fetched_at=raw.fetched_at,
         fetch={

@@ -52,6 +52,7 @@ class Site(BaseModel):
     sitemaps: list[str] = Field(default_factory=list)
     feeds: list[str] = Field(default_factory=list)
     layout: str | None = Field(None, description="page object to use; by URL when omitted")
+    source: str | None = Field(None, description="the outlet, for articles that name none")
     incremental_pages: int = Field(
         0, ge=0, description="listing pages to walk past the last new one"
     )

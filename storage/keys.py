@@ -37,10 +37,10 @@ _CJK_RE = re.compile(rf"[{_CJK}]")
 
 
 def url_key(url: str) -> str:
-    """The identity of a URL: canonicalized, scheme and `www.`-agnostic, no fragment.
+    """The identity of a URL: canonicalized (w3lib), scheme-agnostic, no fragment, default port dropped.
 
-    http and https, a default port, query-parameter order and a trailing `index.html` are
-    presentation, not identity, on the sites we archive.
+    http and https, a default port and query-parameter order are presentation, not identity, on
+    the sites we archive; the host (www. included) and the path are kept as they are.
     """
     canon = canonicalize_url(url.strip(), keep_fragments=False)
     parts = urlsplit(canon)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -68,7 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     def sites_opt(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--sites-dir", metavar="DIR", type=Path, help="more site files (YAML)")
+        sp.add_argument(
+            "--sites-dir",
+            metavar="DIR",
+            type=Path,
+            default=Path(os.environ["UNINEWS_SITES_DIR"]) if os.environ.get("UNINEWS_SITES_DIR") else None,
+            help="more site files (YAML); default: $UNINEWS_SITES_DIR",
+        )
 
     def crawl_opts(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("site", help="site name (see: uninews sites)")

@@ -93,7 +93,12 @@ class Byline:
 
 
 def split_names(text: str) -> list[str]:
-    """Names in a byline value; single CJK characters spaced for typography (陈 旭) are rejoined."""
+    """Names in a byline value; single CJK characters spaced for typography (陈 旭) are rejoined.
+
+    Without CJK, names are split on commas, "and" and "&" only ("Todd Bates, Jane Doe").
+    """
+    if not re.search(r"[\u3400-\u9fff]", text):
+        return _english_names(text)
     tokens = [t.strip(_PUNCT) for t in _NAME_SPLIT.split(text)]
     tokens = [t for t in tokens if t]
     names: list[str] = []

@@ -39,6 +39,14 @@ _DATE_ONLY_LINE = re.compile(
 )
 
 
+# "Photo: Jane Doe", "… field visit. (Photo by Jane Doe)": an optional caption, then the credit.
+_PHOTO_CREDIT = re.compile(
+    r"^(.*?[.!?。)]\s+)?[(（]?(?:photo|photograph|image|picture)s?(?:\s+credit)?\s*(?:by|:)\s*"
+    r"([^()（）]{2,80}?)[)）]?$",
+    re.I,
+)
+
+
 def _is_selector_xpath(selector: str) -> bool:
     return selector.startswith(("/", "(", "./"))
 
@@ -142,6 +150,14 @@ class ArticlePage:
             labelled_date(text, UPDATED_LABELS, self.tz),
         )
 
+    def _date_above(self, first_line: str) -> datetime | None:
+        """The date printed between headline and body, as most Chinese CMSs do, if any."""
+        text = self.body_text
+        end = text.find(first_line[:20])
+        if end <= 0:
+            return None
+        return find_date(text[max(0, end - 300) : end], self.tz)
+
     # --- assembly ---------------------------------------------------------------------------
     def not_an_article(self) -> None:
         """Raise NotAnArticle for redirect stubs and empty shells."""
@@ -196,6 +212,13 @@ class ArticlePage:
         caption_parts: list[str] = []
         credit: str | None = None
         for line in lines:
+            credit_m = _PHOTO_CREDIT.match(line)
+            if credit_m:
+                if credit_m.group(1):
+                    caption_parts.append(credit_m.group(1).strip())
+                credit = credit_m.group(2).strip()
+                drop.add(line)
+                continue
             b = bylines.parse_byline_line(line)
             if b is not None and b.photographers:
                 credit = "、".join(b.photographers)
@@ -238,6 +261,9 @@ class ArticlePage:
 
         people = bylines.Byline()
         people.merge(self.byline())
+        for img in images:  # "杨艳宾 摄" under a photo names a photographer of the article
+            if img.credit:
+                people.add("photographers", bylines.split_names(img.credit))
         kept: list[str] = []
         subtitle = self.selected_text("subtitle") or self.subtitle()
         head_zone = 6  # headline, kicker, subtitle and the source line live in the first lines
@@ -259,10 +285,11 @@ class ArticlePage:
             lead = bylines.parse_dateline(kept[0])
             if lead is not None:
                 people.merge(lead)
-            if not people.authors:
-                sig = bylines.trailing_signature(kept[-1])
-                if sig:
-                    people.add("authors", [sig])
+            sig = bylines.trailing_signature(kept[-1])
+            if sig and not people.authors:
+                people.add("authors", [sig])
+            if sig and kept[-1].strip("（）() ") == sig:
+                kept.pop()  # a bare "（袁源）" is a byline line; "（单位 职务 姓名）" stays as a note
         for role, field in (
             ("authors", "authors"),
             ("photographers", "photographers"),
@@ -276,7 +303,11 @@ class ArticlePage:
         text = "\n".join(kept)
         if not text.strip():
             raise NotAnArticle("empty", "the body has no text")
-        published = parse_date(self.selected_text("published_at"), self.tz) or self.published_at()
+        published = (
+            parse_date(self.selected_text("published_at"), self.tz)
+            or self.published_at()
+            or self._date_above(kept[0])
+        )
         updated = parse_date(self.selected_text("updated_at"), self.tz) or self.updated_at()
         source = self.selected_text("source") or self.source() or people.source
         return Article(

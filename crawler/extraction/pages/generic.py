@@ -12,7 +12,7 @@ from lxml.html import HtmlElement
 from readability import Document
 
 from crawler.extraction import bylines
-from crawler.extraction.article import NotAnArticle
+from crawler.extraction.article import Image, NotAnArticle
 from crawler.extraction.dates import parse_date
 from crawler.extraction.pages.base import ArticlePage
 from crawler.extraction.text import fold, text_of
@@ -52,6 +52,21 @@ _BOILERPLATE_LINE = re.compile(
 )
 
 
+_HEADLINE_XPATH = (
+    "//body//*[self::h1 or self::h2 or contains(@class, 'biaoti') or contains(@class, 'headline')"
+    " or contains(@class, 'arti_title') or contains(@class, 'article-title')"
+    " or contains(@class, 'news_title') or contains(@class, 'v_news_title')"
+    " or @class='title' or @class='bt' or @class='tit']"
+)
+
+
+_DEK_XPATH = (
+    "//body//*[contains(@class, 'field--name-field-subtitle') or contains(@class, 'subtitle')"
+    " or contains(@class, 'standfirst') or contains(@class, 'dek') or contains(@class, 'news-excerpt')"
+    " or contains(@class, 'subheadline')][not(ancestor::a)]"
+)
+
+
 def _link_density(el: HtmlElement) -> float:
     text = len(text_of(el))
     if not text:
@@ -81,6 +96,7 @@ class ReadabilityArticlePage(ArticlePage):
         summary = self._summary
         if summary is None:
             return []
+        self.from_readability = True
         for el in list(summary.iter("ul", "ol", "div", "section", "aside", "p")):
             if el.getparent() is None or el.find(".//img") is not None:
                 continue
@@ -92,19 +108,37 @@ class ReadabilityArticlePage(ArticlePage):
                 el.drop_tree()
         return [summary]
 
+    from_readability = False  # set when readability chose the body (no layout selector did)
+
     def clean_lines(self, lines: list[str], title: str) -> list[str]:
+        if not self.from_readability:
+            return lines  # a layout's own selectors picked exactly the body: keep every line
         counts: dict[str, int] = {}
         for line in lines:
             counts[line] = counts.get(line, 0) + 1
         lowered_title = title.lower()
         out = []
+        seen: set[str] = set()
         for line in lines:
             if _BOILERPLATE_LINE.match(line) or line.lower() == lowered_title:
                 continue
-            if counts[line] > 1 and 25 <= len(line) < 300:
-                continue  # repeated captions and slideshow text, never a body paragraph
+            if counts[line] > 1 and 25 <= len(line) < 300 and line in seen:
+                continue  # repeated captions and slideshow text: once is enough
+            seen.add(line)
             out.append(line)
         return out
+
+    def images(self, body: list[HtmlElement]) -> tuple[list[Image], set[str]]:
+        found, drop = super().images(body)
+        if found or not self.from_readability:
+            return found, drop
+        # readability often drops the lead figure; take figures from the article container.
+        figures = self.tree.xpath(
+            "//article//figure[.//img] | //main//figure[.//img]"
+            " | //*[@itemprop='articleBody']//figure[.//img]"
+        )
+        more, more_drop = super().images(figures[:8])
+        return more, drop | more_drop
 
     def not_an_article(self) -> None:
         super().not_an_article()
@@ -136,9 +170,24 @@ class ReadabilityArticlePage(ArticlePage):
             return ld
         if og:
             return og
+        headline = self._headline_element_text(page_title)
+        if headline:
+            return headline
         if page_title:
             parts = [p.strip() for p in _TITLE_SPLIT.split(page_title) if p.strip()]
             return max(parts, key=len) if parts else page_title
+        return None
+
+    def _headline_element_text(self, page_title: str) -> str | None:
+        """A headline marked up by class (title, biaoti, headline…) or by an <h1>/<h2>.
+
+        Old CMS pages often have a generic <title> (the site name); their headline sits in a
+        `td.biaoti` or a `div.title` before the body.
+        """
+        for el in self.tree.xpath(_HEADLINE_XPATH):
+            t = text_of(el)
+            if 5 <= len(t) <= 120 and t != page_title and el.find(".//a") is None:
+                return t
         return None
 
     def published_at(self) -> datetime | None:
@@ -182,10 +231,21 @@ class ReadabilityArticlePage(ArticlePage):
         return dt or self.page_dates()[1]
 
     def source(self) -> str | None:
+        # The outlet as it names itself (og:site_name: "Rutgers Today") before the organisation.
+        site_name = self.meta.first("og:site_name")
+        if site_name:
+            return site_name
         pub = self.meta.jsonld.get("publisher")
         if isinstance(pub, dict) and isinstance(pub.get("name"), str):
             return fold(pub["name"]) or None
-        return self.meta.first("og:site_name", "application-name")
+        return self.meta.first("application-name")
+
+    def subtitle(self) -> str | None:
+        for el in self.tree.xpath(_DEK_XPATH)[:1]:
+            t = text_of(el)
+            if 10 <= len(t) <= 300:
+                return t
+        return None
 
     def byline(self) -> bylines.Byline:
         out = bylines.Byline()

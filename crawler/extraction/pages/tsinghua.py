@@ -11,12 +11,11 @@ from datetime import datetime
 from lxml.html import HtmlElement
 
 from crawler.extraction import bylines
-from crawler.extraction.article import Article
 from crawler.extraction.dates import find_date, labelled_date
 from crawler.extraction.pages.generic import ReadabilityArticlePage
 from crawler.extraction.text import fold, lines_of, text_of
 
-_SITE_SUFFIX = re.compile(r"\s*[-_|]\s*清华大学(新闻网)?\s*$")
+_SITE_SUFFIX = re.compile(r"\s*[-_|－—]\s*清华大学(新闻网)?\s*$")
 
 
 def _centred(el: HtmlElement) -> bool:
@@ -120,10 +119,6 @@ class LegacyNewsPage(ReadabilityArticlePage):
     def source(self) -> str | None:
         return None  # from the 来源 line, or the site itself below
 
-    def to_article(self) -> Article:
-        article = super().to_article()
-        article.source = article.source or "清华大学新闻网"
-        return article
 
 
 class ThunewsPage(ReadabilityArticlePage):
@@ -175,7 +170,22 @@ class ThunewsPage(ReadabilityArticlePage):
             if isinstance(el.tag, str) and el.tag not in ("script", "style"):
                 before += lines_of(el)
         kicker = [ln for ln in before if ln]
-        return kicker[-1] if kicker else None
+        if kicker:
+            return kicker[-1]
+        # Or a centred bold line right under the headline rule ("——访…", "记…").
+        past = False
+        for el in art:
+            if not isinstance(el.tag, str):
+                continue
+            if el.tag in ("h1", "hr"):
+                past = True
+                continue
+            if past:
+                t = text_of(el)
+                if _centred(el) and el.find(".//img") is None and 0 < len(t) <= 60 and el.find(".//strong") is not None:
+                    return t
+                return None
+        return None
 
     def _time_text(self) -> str:
         found = self.tree.xpath('//div[contains(@class, "articletime")]')
@@ -212,14 +222,16 @@ class VsbPage(ReadabilityArticlePage):
         return found[0] if found else None
 
     def title(self) -> str | None:
-        root = self._form()
-        scope = root if root is not None else self.tree
-        for xp in (".//h1", './/*[contains(@class, "title")]', './/*[contains(@class, "bt")]'):
-            for el in scope.xpath(xp):
+        for xp in (
+            '//form[@name="_newscontent_fromname"]//h1',
+            '//*[@class="title" or contains(@class, "v_news_title") or contains(@class, "arti_title")]',
+            "//h1",
+        ):
+            for el in self.tree.xpath(xp):
                 t = text_of(el)
-                if t and len(t) > 3:
+                if t and len(t) > 3 and el.find(".//a") is None:
                     return t
-        return super().title()
+        return _SITE_SUFFIX.sub("", super().title() or "") or None
 
     def _info_text(self) -> str:
         parts = []

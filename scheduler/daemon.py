@@ -1,0 +1,376 @@
+"""`uninews daemon`: APScheduler 3.x runs each site's crawl on its schedule, in a subprocess."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler import __version__
+from crawler.sites import Site, SiteError, load_sites
+from scheduler.jobs import (
+    CrawlConfig,
+    CrawlRunner,
+    cron_trigger,
+    last_missed_fire,
+    log_dir,
+    utc_iso,
+)
+from storage import ArchiveStore, StorageError, open_store
+from storage.common import utcnow
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_NAME = "daemon"
+HEARTBEAT_INTERVAL = 10.0  # seconds; `uninews status` calls a daemon dead after 3 of these
+CRON_JITTER = 30  # seconds: sites sharing a schedule line don't all start on the same tick
+SETTLE_TIMEOUT = 15.0  # after SIGKILL, how long the job threads get to record their runs
+
+
+@dataclass
+class DaemonOptions:
+    """`uninews daemon`'s options, as the CLI parsed them."""
+
+    store_uri: str
+    sites_dir: Path | None = None
+    only: list[str] | None = None
+    max_parallel: int = 2
+    run_timeout: float = 3 * 3600
+    grace: float = 30.0
+    every: float | None = None  # tests and demos: every site every N seconds instead of cron
+    base_urls: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def job_id(site: str) -> str:
+    return f"crawl:{site}"
+
+
+def build_scheduler(max_parallel: int) -> BackgroundScheduler:
+    """The scheduler and the misfire policy (docs/scheduler.md says why).
+
+    - max_instances=1: a site never crawls twice at once; a time that comes round while its
+      previous run still goes is skipped with a warning (that run is the crawl).
+    - coalesce=True: runs missed while the daemon was busy or asleep happen once, not N times.
+    - misfire_grace_time=None: ... and they do happen, however late. APScheduler's default is
+      1 s, which would silently drop a run queued behind `max_parallel` long crawls.
+    """
+    return BackgroundScheduler(
+        executors={"default": ThreadPoolExecutor(max_workers=max_parallel)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        timezone=UTC,
+    )
+
+
+class Daemon:
+    """Owns the scheduler, the crawl runner, the heartbeat and the signal handling."""
+
+    def __init__(self, opts: DaemonOptions, store: ArchiveStore) -> None:
+        self.opts = opts
+        self.store = store
+        self.sites: dict[str, Site] = self._load_sites()
+        self.scheduler = build_scheduler(opts.max_parallel)
+        self.runner = CrawlRunner(
+            store,
+            CrawlConfig(
+                store_uri=opts.store_uri,
+                sites_dir=opts.sites_dir,
+                base_urls=dict(opts.base_urls),
+                settings=dict(opts.settings),
+                run_timeout=opts.run_timeout,
+                grace=opts.grace,
+            ),
+            self.sites,
+            on_change=self._poke_heartbeat,
+        )
+        self.started_at = utcnow()
+        self._signals = 0  # SIGTERM/SIGINT received; handlers only touch these two fields
+        self._reload_requested = False
+        self._beat_wake = threading.Event()
+        self._beat_stop = threading.Event()
+        self._stopped = False
+
+    # --- sites and jobs --------------------------------------------------------------------
+    def _load_sites(self) -> dict[str, Site]:
+        sites = load_sites(self.opts.sites_dir)
+        if self.opts.only:
+            unknown = sorted(set(self.opts.only) - set(sites))
+            if unknown:
+                raise SiteError(
+                    f"unknown site(s) in --only: {', '.join(unknown)} "
+                    f"(known: {', '.join(sorted(sites))})"
+                )
+            sites = {n: s for n, s in sites.items() if n in self.opts.only}
+        if not sites:
+            raise SiteError("no sites to schedule")
+        return sites
+
+    def _trigger(self, site: Site) -> BaseTrigger:
+        if self.opts.every:
+            return IntervalTrigger(seconds=self.opts.every, timezone=UTC)
+        return cron_trigger(site.schedule, site.timezone, jitter=CRON_JITTER)
+
+    def _catch_up(self, site: Site) -> datetime | None:
+        """The schedule time missed while no daemon ran, if any: it runs once, now."""
+        if self.opts.every:
+            return None
+        try:
+            runs = [r for r in self.store.runs(site.name, limit=20) if r.kind == "crawl"]
+        except Exception as exc:  # the store may be briefly unreachable; the schedule still holds
+            logger.warning("%s: cannot read past runs (%s); no catch-up run", site.name, exc)
+            return None
+        if not runs:
+            return None  # never crawled: the first run comes at its scheduled time
+        last = datetime.fromisoformat(runs[0].started_at.replace("Z", "+00:00"))
+        now = datetime.now(UTC)
+        missed = last_missed_fire(cron_trigger(site.schedule, site.timezone), last, now)
+        if missed is not None:
+            logger.info(
+                "%s: the run due %s was missed (last run started %s); running it now",
+                site.name,
+                utc_iso(missed),
+                runs[0].started_at,
+            )
+        return missed
+
+    def _schedule(self, site: Site, catch_up: bool = False) -> None:
+        extra: dict[str, Any] = {}
+        missed = self._catch_up(site) if catch_up else None
+        if missed is not None:
+            # A first fire time in the past: APScheduler's misfire handling (coalesce, no grace
+            # limit) turns it into exactly one run now.
+            extra["next_run_time"] = missed
+        self.scheduler.add_job(
+            self.runner.run,
+            trigger=self._trigger(site),
+            args=[site.name],
+            id=job_id(site.name),
+            name=job_id(site.name),
+            replace_existing=True,
+            **extra,
+        )
+
+    def _describe(self, site: Site) -> str:
+        return (
+            f"every {self.opts.every:g}s" if self.opts.every else f"{site.schedule} {site.timezone}"
+        )
+
+    def reload(self) -> None:
+        """SIGHUP: re-read the site files and rebuild the jobs; a broken file keeps the old ones."""
+        try:
+            new = self._load_sites()
+        except SiteError as exc:
+            logger.error("reload failed, keeping the current jobs: %s", exc)
+            return
+        old = self.sites
+        added = sorted(set(new) - set(old))
+        removed = sorted(set(old) - set(new))
+        changed = sorted(
+            n
+            for n in set(new) & set(old)
+            if (new[n].schedule, new[n].timezone) != (old[n].schedule, old[n].timezone)
+        )
+        for name in removed:
+            if self.scheduler.get_job(job_id(name)):
+                self.scheduler.remove_job(job_id(name))
+        self.sites = new
+        self.runner.sites = new  # runs read their site (run_timeout, listings) when they start
+        for name in added + changed:
+            self._schedule(new[name])
+        parts = [f"added {', '.join(added)}"] if added else []
+        parts += [f"removed {', '.join(removed)}"] if removed else []
+        parts += [
+            f"rescheduled {n} ({old[n].schedule} {old[n].timezone} -> "
+            f"{new[n].schedule} {new[n].timezone})"
+            for n in changed
+        ]
+        unchanged = len(new) - len(added) - len(changed)
+        logger.info(
+            "reloaded site files: %s%s%d unchanged",
+            "; ".join(parts),
+            "; " if parts else "",
+            unchanged,
+        )
+        self._poke_heartbeat()
+
+    # --- heartbeat -------------------------------------------------------------------------
+    def _info(self, state: str = "running") -> dict[str, Any]:
+        jobs: dict[str, str | None] = {}
+        for job in self.scheduler.get_jobs() if state == "running" else []:
+            site = job.id.removeprefix("crawl:")
+            jobs[site] = utc_iso(job.next_run_time) if job.next_run_time else None
+        return {
+            "state": state,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started_at": self.started_at,
+            "version": __version__,
+            "interval": HEARTBEAT_INTERVAL,
+            "sites": sorted(self.sites),
+            "schedules": {n: self._describe(s) for n, s in sorted(self.sites.items())},
+            "jobs": jobs,
+            "running": self.runner.running(),
+            "max_parallel": self.opts.max_parallel,
+            "log_dir": str(log_dir()),
+        }
+
+    def beat(self, state: str = "running") -> None:
+        try:
+            self.store.heartbeat(HEARTBEAT_NAME, self._info(state))
+        except Exception as exc:  # a store hiccup must not stop the daemon; next beat retries
+            logger.warning("heartbeat failed: %s", exc)
+
+    def _poke_heartbeat(self) -> None:
+        self._beat_wake.set()
+
+    def _heartbeat_loop(self) -> None:
+        while not self._beat_stop.is_set():
+            self.beat()
+            # Woken early when a run starts or ends, so `uninews status` shows it promptly.
+            self._beat_wake.wait(HEARTBEAT_INTERVAL)
+            self._beat_wake.clear()
+
+    def _check_other_daemon(self) -> None:
+        """Refuse to run beside a live daemon on the same store: every crawl would run twice."""
+        info = self.store.get_heartbeat(HEARTBEAT_NAME)
+        if not info or info.get("state") == "stopped":
+            return
+        at = datetime.fromisoformat(str(info["at"]).replace("Z", "+00:00"))
+        age = (datetime.now(UTC) - at).total_seconds()
+        if age > 3 * float(info.get("interval", HEARTBEAT_INTERVAL)):
+            return
+        pid, host = info.get("pid"), info.get("host")
+        if host == socket.gethostname() and isinstance(pid, int):
+            if pid == os.getpid():
+                return  # e.g. pid 1 in a restarted container: that daemon is gone
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return  # died without a last heartbeat (SIGKILL, crash)
+            except PermissionError:
+                pass  # alive, someone else's
+        raise StorageError(
+            f"another daemon (pid {pid} on {host}) sent a heartbeat {age:.0f}s ago to this "
+            "store; stop it first"
+        )
+
+    # --- signals ---------------------------------------------------------------------------
+    def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
+        # Signal handlers only set flags: the main loop does the work (no locks taken here).
+        self._signals += 1
+
+    def _on_hup(self, signum: int, frame: FrameType | None) -> None:
+        self._reload_requested = True
+
+    def _install_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop_signal)
+        signal.signal(signal.SIGINT, self._on_stop_signal)
+        signal.signal(signal.SIGHUP, self._on_hup)
+
+    # --- main ------------------------------------------------------------------------------
+    def run(self) -> int:
+        self._check_other_daemon()
+        self._install_signals()
+        for site in self.sites.values():
+            self._schedule(site, catch_up=True)
+        self.scheduler.start()
+        logger.info(
+            "daemon started (pid %d): %d site(s), at most %d crawl(s) at once, store %s",
+            os.getpid(),
+            len(self.sites),
+            self.opts.max_parallel,
+            _redact(self.opts.store_uri),
+        )
+        for job in self.scheduler.get_jobs():
+            site = self.sites[job.id.removeprefix("crawl:")]
+            logger.info(
+                "%s: %s, next run %s",
+                site.name,
+                self._describe(site),
+                utc_iso(job.next_run_time) if job.next_run_time else "-",
+            )
+        beat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
+        beat.start()
+        try:
+            while not self._signals:
+                if self._reload_requested:
+                    self._reload_requested = False
+                    logger.info("SIGHUP: reloading site files")
+                    try:
+                        self.reload()
+                    except Exception:  # a bad reload must not take the running daemon down
+                        logger.exception("reload failed, keeping the current jobs")
+                time.sleep(0.2)
+        finally:
+            self._shutdown()
+            self._beat_stop.set()
+            self._beat_wake.set()
+            beat.join(timeout=5)
+            self.beat("stopped")
+        logger.info("daemon stopped")
+        return 0
+
+    def _shutdown(self) -> None:
+        """Stop scheduling; give running crawls `grace` seconds to stop cleanly; kill the rest."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.runner.stop_accepting()
+        self.scheduler.shutdown(wait=False)
+        running = self.runner.running()
+        if running:
+            logger.info(
+                "stopping: %d crawl(s) running (%s); %.0fs grace",
+                len(running),
+                ", ".join(running),
+                self.opts.grace,
+            )
+        else:
+            logger.info("stopping: no crawl running")
+        self.runner.terminate_all()
+        deadline = time.monotonic() + self.opts.grace
+        while self.runner.running() and time.monotonic() < deadline:
+            if self._signals >= 2:
+                logger.warning("second stop signal: killing running crawls now")
+                break
+            time.sleep(0.1)
+        if self.runner.running():
+            self.runner.kill_all()
+        # The job threads record how their runs ended; wait for that bookkeeping.
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while self.runner.running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def _redact(uri: str) -> str:
+    from storage import redact_uri
+
+    return redact_uri(uri)
+
+
+def run_daemon(opts: DaemonOptions) -> int:
+    """Run until SIGTERM/SIGINT; returns the exit status (0 after a clean stop)."""
+    if opts.store_uri.startswith("mongomock:"):
+        # Each crawl runs in its own process, and mongomock lives inside one process.
+        raise StorageError("the daemon needs a shared store: sqlite:///PATH or mongodb://…")
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        # Our own lines say when each run starts and ends; APScheduler's repeat them.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    store = open_store(opts.store_uri)
+    try:
+        return Daemon(opts, store).run()
+    finally:
+        store.close()

@@ -1,0 +1,427 @@
+"""One scheduled run: `uninews crawl` in its own process, its timeout, its log, how it ended."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from apscheduler.triggers.cron import CronTrigger
+
+from crawler.sites import Site
+from storage import ArchiveStore, RunRecord
+from storage.common import utcnow
+
+logger = logging.getLogger(__name__)
+
+LOG_DIR_ENV = "UNINEWS_LOG_DIR"
+LOG_KEEP = 100  # per-run log files kept per site; older ones are deleted when a run starts
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # APScheduler 3.x: 0 is Monday
+_ERROR_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt)\b")
+_NUMERIC_DOW = re.compile(r"^(\*|\d+(?:-\d+)?)(?:/(\d+))?$")
+
+
+# --- triggers -------------------------------------------------------------------------------
+def _crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field (0 or 7 is Sunday) in APScheduler 3.x terms (0 is Monday).
+
+    `CronTrigger.from_crontab` passes numbers through unchanged, so "0 3 * * 0" would run on
+    Mondays (agronholm/apscheduler#286). Numbers become names; names already mean the same day.
+    """
+    out: list[str] = []
+    for part in field.split(","):
+        m = _NUMERIC_DOW.match(part)
+        if not m or part == "*":
+            out.append(part)
+            continue
+        span, step = m.group(1), int(m.group(2) or 1)
+        if span == "*":
+            first, last = 0, 6
+        elif "-" in span:
+            first, last = (int(x) for x in span.split("-"))
+        else:
+            first = last = int(span)
+            if m.group(2):  # "1/2" in cron means "1-7/2"
+                last = 7
+        if not 0 <= first <= last <= 7 or step < 1:
+            raise ValueError(f"bad day-of-week {part!r}")
+        days = {d % 7 for d in range(first, last + 1, step)}  # crontab: 0 and 7 are Sunday
+        out.extend(_WEEKDAYS[(d - 1) % 7] for d in sorted(days, key=lambda d: (d - 1) % 7))
+    return ",".join(dict.fromkeys(out))
+
+
+def cron_trigger(expr: str, timezone: str, jitter: int | None = None) -> CronTrigger:
+    """The trigger for a site's `schedule` line, read with crontab's weekday numbering."""
+    values = expr.split()
+    if len(values) != 5:
+        raise ValueError(f"wrong number of fields in {expr!r}: got {len(values)}, expected 5")
+    minute, hour, day, month, dow = values
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=_crontab_weekdays(dow),
+        timezone=timezone,
+        jitter=jitter,
+    )
+
+
+def last_missed_fire(trigger: CronTrigger, since: datetime, now: datetime) -> datetime | None:
+    """The latest fire time in (since, now], or None when the schedule has not come round since."""
+    fire = trigger.get_next_fire_time(None, since + timedelta(microseconds=1))
+    if fire is None or fire > now:
+        return None
+    for _ in range(100_000):  # a minutely schedule and a week's downtime is ~10k steps
+        nxt = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+        if nxt is None or nxt > now:
+            return fire
+        fire = nxt
+    return now
+
+
+# --- logs -----------------------------------------------------------------------------------
+def log_dir() -> Path:
+    """Where per-run logs go: `$UNINEWS_LOG_DIR`, else `$XDG_STATE_HOME/uninews/logs`."""
+    env = os.environ.get(LOG_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(state) / "uninews" / "logs"
+
+
+def run_log_path(site: str, run_id: str) -> Path:
+    return log_dir() / site / f"{run_id}.log"
+
+
+def _prune_logs(folder: Path, keep: int = LOG_KEEP) -> None:
+    try:
+        logs = sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in logs[keep:]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:  # a log we cannot delete must not stop a crawl
+        logger.warning("cannot prune old logs in %s: %s", folder, exc)
+
+
+def last_words(path: Path, limit: int = 300) -> str:
+    """What a dead child last said: its last error line if it printed one, else its last line."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 16384))
+            tail = f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    # The header line is the daemon's, not the child's.
+    lines = [ln.strip() for ln in tail.splitlines() if ln.strip() and not ln.startswith("# run ")]
+    for line in reversed(lines):
+        # `uninews: error: …` from the CLI, or the last line of a Python traceback.
+        if line.startswith("uninews: ") or _ERROR_LINE.match(line):
+            return line[:limit]
+    return lines[-1][:limit] if lines else ""
+
+
+def describe_exit(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+# --- runs -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CrawlConfig:
+    """What every scheduled crawl gets, whatever the site."""
+
+    store_uri: str
+    sites_dir: Path | None = None
+    base_urls: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    run_timeout: float = 3 * 3600  # unless the site file says otherwise
+    grace: float = 30.0  # between SIGTERM and SIGKILL
+
+
+def crawl_command(site: str, config: CrawlConfig, run_id: str) -> list[str]:
+    """The child's argv. The store travels in the environment (`$UNINEWS_STORE`), not here,
+    so a MongoDB password never shows in `ps`."""
+    cmd = [sys.executable, "-m", "uninews", "crawl", site]
+    if config.sites_dir:
+        cmd += ["--sites-dir", str(config.sites_dir)]
+    if site in config.base_urls:
+        cmd += ["--base-url", config.base_urls[site]]
+    for key, value in config.settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    return [*cmd, "--run-id", run_id]
+
+
+@dataclass
+class Child:
+    """A crawl in flight."""
+
+    site: str
+    run_id: str
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+    started_at: str  # ISO UTC, as the store writes it
+    started: float  # time.monotonic()
+    timeout: float
+    stop_reason: str | None = None  # "timeout" or "shutdown" once the daemon asked it to stop
+    killed: bool = False
+
+
+class CrawlRunner:
+    """Runs crawls as child processes, at most one per site, and records how each one ended.
+
+    `run` is the APScheduler job function: it blocks its executor thread until the crawl ends,
+    which is what makes the thread pool's size the limit on parallel crawls.
+    """
+
+    def __init__(
+        self,
+        store: ArchiveStore,
+        config: CrawlConfig,
+        sites: dict[str, Site],
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.sites = sites  # replaced whole on reload; read at the start of each run
+        self.on_change = on_change
+        self._lock = threading.Lock()
+        self._children: dict[str, Child] = {}
+        self._stopping = False
+
+    # --- what the daemon asks --------------------------------------------------------------
+    def running(self) -> list[str]:
+        with self._lock:
+            return sorted(self._children)
+
+    def stop_accepting(self) -> None:
+        """No new crawls from now on (jobs already queued in the pool return at once)."""
+        with self._lock:
+            self._stopping = True
+
+    def terminate_all(self) -> None:
+        """SIGTERM every crawl: Scrapy finishes in-flight work and the child records `interrupted`."""
+        with self._lock:
+            children = list(self._children.values())
+            for child in children:
+                child.stop_reason = child.stop_reason or "shutdown"
+        for child in children:
+            logger.info("%s: asking run %s to stop (SIGTERM)", child.site, child.run_id)
+            self._signal(child, signal.SIGTERM)
+
+    def kill_all(self) -> None:
+        with self._lock:
+            children = list(self._children.values())
+            for child in children:
+                child.stop_reason = child.stop_reason or "shutdown"
+        for child in children:
+            logger.warning("%s: killing run %s (SIGKILL)", child.site, child.run_id)
+            self._kill(child)
+
+    # --- one run ---------------------------------------------------------------------------
+    def run(self, name: str) -> None:
+        site = self.sites.get(name)
+        if site is None:
+            logger.warning("%s: no such site any more; nothing to run", name)
+            return
+        timeout = float(site.run_timeout or self.config.run_timeout)
+        child = self._spawn(site.name, timeout)
+        if child is None:
+            return
+        self.on_change()
+        status = "failed"
+        try:
+            returncode = self._wait(child)
+            status = self._settle(child, returncode)
+        finally:
+            with self._lock:
+                self._children.pop(child.site, None)
+            self.on_change()
+            logger.info(
+                "%s: run %s ended: %s after %.0fs (log %s)",
+                child.site,
+                child.run_id,
+                status,
+                time.monotonic() - child.started,
+                child.log_path,
+            )
+
+    def _spawn(self, site: str, timeout: float) -> Child | None:
+        run_id = uuid.uuid4().hex[:12]
+        log_path = run_log_path(site, run_id)
+        cmd = crawl_command(site, self.config, run_id)
+        env = dict(os.environ, UNINEWS_STORE=self.config.store_uri, PYTHONUNBUFFERED="1")
+        with self._lock:
+            if self._stopping:
+                logger.info("%s: not starting a run: the daemon is stopping", site)
+                return None
+            if site in self._children:  # max_instances=1 makes this unreachable; belt and braces
+                logger.warning("%s: a run is still going; not starting another", site)
+                return None
+            started_at = utcnow()
+            log: IO[bytes] | None = None
+            try:
+                log_path.parent.mkdir(parents=True, exist_ok=True)
+                _prune_logs(log_path.parent, LOG_KEEP - 1)
+                log = open(log_path, "ab")  # noqa: SIM115  (the child owns it; closed below)
+                log.write(f"# run {run_id} of {site}, started {started_at}\n".encode())
+                log.flush()
+                # A session of its own: a Ctrl-C in the daemon's terminal reaches the daemon
+                # only, which forwards one SIGTERM; and SIGKILL can take the whole group
+                # (extraction workers included) with os.killpg.
+                proc = subprocess.Popen(
+                    cmd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                logger.error("%s: cannot start a crawl: %s", site, exc)
+                self._record(
+                    RunRecord(site=site, started_at=started_at, id=run_id),
+                    False,
+                    "failed",
+                    {},
+                    f"cannot start: {exc}",
+                )
+                return None
+            finally:
+                if log is not None:
+                    log.close()  # the child has its own descriptor now
+            child = Child(
+                site=site,
+                run_id=run_id,
+                proc=proc,
+                log_path=log_path,
+                started_at=started_at,
+                started=time.monotonic(),
+                timeout=timeout,
+            )
+            self._children[site] = child
+        logger.info("%s: run %s started (pid %d, timeout %.0fs)", site, run_id, proc.pid, timeout)
+        return child
+
+    def _wait(self, child: Child) -> int:
+        """Wait for the child; past its timeout, SIGTERM it, then SIGKILL after the grace."""
+        remaining = child.started + child.timeout - time.monotonic()
+        try:
+            return child.proc.wait(timeout=max(0.0, remaining))
+        except subprocess.TimeoutExpired:
+            pass
+        with self._lock:
+            shutting_down = child.stop_reason is not None
+            child.stop_reason = child.stop_reason or "timeout"
+        if shutting_down:  # the daemon's shutdown is already stopping it; don't signal twice
+            return child.proc.wait()
+        logger.warning(
+            "%s: run %s exceeded its %.0fs timeout; stopping it (SIGTERM)",
+            child.site,
+            child.run_id,
+            child.timeout,
+        )
+        self._signal(child, signal.SIGTERM)
+        try:
+            return child.proc.wait(timeout=self.config.grace)
+        except subprocess.TimeoutExpired:
+            logger.warning(
+                "%s: run %s still going %.0fs after SIGTERM; killing it",
+                child.site,
+                child.run_id,
+                self.config.grace,
+            )
+            self._kill(child)
+            return child.proc.wait()
+
+    def _settle(self, child: Child, returncode: int) -> str:
+        """Make the store say how the run ended, when the child could not say it itself."""
+        if returncode != 0:
+            # Whatever killed the child may have left extraction workers behind.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.proc.pid, signal.SIGKILL)
+        try:
+            record = self._find_run(child)
+        except Exception:
+            logger.exception("%s: cannot read run %s back from the store", child.site, child.run_id)
+            return "unknown"
+        recorded = record.status if record else None
+        counts = dict(record.counts) if record else {}
+        seconds = time.monotonic() - child.started
+        if child.stop_reason == "timeout" and recorded in (None, "running", "interrupted"):
+            how = "killed" if child.killed else "stopped"
+            error = f"{how} after {seconds:.0f}s (run timeout {child.timeout:.0f}s)"
+            self._record(record or self._new_record(child), bool(record), "timeout", counts, error)
+            return "timeout"
+        if recorded in (None, "running"):
+            if child.stop_reason == "shutdown":
+                status = "interrupted"
+                error = f"daemon shutdown; {describe_exit(returncode)}"
+            else:
+                status = "failed"
+                error = describe_exit(returncode)
+                said = last_words(child.log_path) if returncode > 0 else ""  # a kill says nothing
+                if said:
+                    error += f": {said}"
+                if returncode == 0:
+                    error = "exited without recording how the run ended"
+            self._record(record or self._new_record(child), bool(record), status, counts, error)
+            return status
+        return recorded or "unknown"
+
+    def _new_record(self, child: Child) -> RunRecord:
+        return RunRecord(
+            site=child.site, started_at=child.started_at, pid=child.proc.pid, id=child.run_id
+        )
+
+    def _find_run(self, child: Child) -> RunRecord | None:
+        # The child's run is the latest of its site unless someone ran `uninews crawl` meanwhile.
+        for run in self.store.runs(child.site, limit=10):
+            if run.id == child.run_id:
+                return run
+        return None
+
+    def _record(
+        self, run: RunRecord, exists: bool, status: str, counts: dict[str, int], error: str
+    ) -> None:
+        """Record the end of a run the child did not finish recording (or never started)."""
+        assert run.id is not None
+        try:
+            if not exists:
+                self.store.start_run(run)
+            self.store.finish_run(run.id, status, counts, error)
+        except Exception:
+            logger.exception("%s: cannot record run %s as %s", run.site, run.id, status)
+            return
+        logger.info("%s: run %s recorded as %s: %s", run.site, run.id, status, error)
+
+    def _signal(self, child: Child, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            if child.proc.poll() is None:
+                child.proc.send_signal(sig)
+
+    def _kill(self, child: Child) -> None:
+        child.killed = True
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.proc.pid, signal.SIGKILL)
+
+
+def utc_iso(dt: datetime) -> str:
+    """A datetime as the store writes instants: ISO 8601 UTC with Z."""
+    return dt.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

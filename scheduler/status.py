@@ -1,0 +1,212 @@
+"""`uninews status`: is a daemon alive, and per site its schedule, next run, last run, articles."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from crawler.run import SUMMARY_KEYS
+from crawler.sites import Site, load_sites
+from scheduler.daemon import HEARTBEAT_INTERVAL, HEARTBEAT_NAME
+from scheduler.jobs import cron_trigger, log_dir, utc_iso
+from storage import ArchiveStore, RunRecord
+from uninews import output
+
+# The counts worth a place in the one-line summary of a run, in this order.
+_SHOWN_COUNTS = ("inserted", "new_version", "errors")
+
+
+def _parse(ts: str | None) -> datetime | None:
+    if not ts:
+        return None
+    try:
+        dt = datetime.fromisoformat(str(ts).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _span(seconds: float) -> str:
+    s = int(abs(seconds))
+    if s < 90:
+        return f"{s}s"
+    if s < 90 * 60:
+        return f"{round(s / 60)}m"
+    if s < 48 * 3600:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
+
+
+def _when(ts: str | None, now: datetime) -> str:
+    """'2026-11-27 21:17 (in 37m)' in the viewer's local time."""
+    dt = _parse(ts)
+    if dt is None:
+        return "-"
+    delta = (dt - now).total_seconds()
+    rel = f"in {_span(delta)}" if delta > 0 else f"{_span(delta)} ago"
+    return f"{dt.astimezone().strftime('%Y-%m-%d %H:%M')} ({rel})"
+
+
+def daemon_state(hb: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
+    """alive | stopped (cleanly) | dead (heartbeat stale) | never (no heartbeat in this store)."""
+    hb = hb or {}
+    at = _parse(hb.get("at"))
+    age = (now - at).total_seconds() if at else None
+    interval = float(hb.get("interval") or HEARTBEAT_INTERVAL)
+    if not hb:
+        state = "never"
+    elif hb.get("state") == "stopped":
+        state = "stopped"
+    elif age is not None and age <= 3 * interval:
+        state = "alive"
+    else:
+        state = "dead"
+    return {
+        "state": state,
+        "alive": state == "alive",
+        "pid": hb.get("pid"),
+        "host": hb.get("host"),
+        "version": hb.get("version"),
+        "started_at": hb.get("started_at"),
+        "heartbeat_at": hb.get("at"),
+        "heartbeat_age": round(age, 1) if age is not None else None,
+        "running": list(hb.get("running") or []) if state == "alive" else [],
+        "sites": list(hb.get("sites") or []),
+    }
+
+
+def _next_from_schedule(site: Site, now: datetime) -> str | None:
+    try:
+        nxt = cron_trigger(site.schedule, site.timezone).get_next_fire_time(None, now)
+    except ValueError:
+        return None
+    return utc_iso(nxt) if nxt else None
+
+
+def _summary(run: RunRecord) -> str:
+    started, ended = _parse(run.started_at), _parse(run.ended_at)
+    took = f" in {_span((ended - started).total_seconds())}" if started and ended else ""
+    if run.status == "running":
+        return "running"
+    labels = dict(SUMMARY_KEYS)
+    counts = ", ".join(f"{run.counts.get(k, 0)} {labels[k]}" for k in _SHOWN_COUNTS)
+    return f"{run.status}{took}: {counts}" if run.counts else f"{run.status}{took}"
+
+
+def site_rows(
+    store: ArchiveStore, sites: dict[str, Site], hb: dict[str, Any] | None, now: datetime
+) -> list[dict[str, Any]]:
+    daemon = daemon_state(hb, now)
+    alive = daemon["alive"]
+    jobs: dict[str, Any] = (hb or {}).get("jobs") or {}
+    schedules: dict[str, str] = (hb or {}).get("schedules") or {}
+    logs = Path((hb or {}).get("log_dir") or log_dir())
+    rows = []
+    for name in sorted(set(sites) | (set(daemon["sites"]) if alive else set())):
+        site = sites.get(name)
+        if alive and name in jobs:
+            next_run, source = jobs[name], "daemon"
+        elif alive:
+            next_run, source = None, "not scheduled"  # e.g. the daemon runs with --only
+        elif site is not None:
+            next_run, source = _next_from_schedule(site, now), "schedule"
+        else:
+            next_run, source = None, None
+        runs = store.runs(name, limit=1)
+        last = runs[0] if runs else None
+        last_info = None
+        if last is not None:
+            last_info = last.as_dict()
+            log = logs / name / f"{last.id}.log"
+            last_info["log"] = str(log) if log.is_file() else None
+        rows.append(
+            {
+                "site": name,
+                "schedule": schedules.get(name)
+                if alive and name in schedules
+                else (f"{site.schedule} {site.timezone}" if site else None),
+                "scheduled": bool(alive and name in jobs),
+                "running": name in daemon["running"],
+                "next_run": next_run,
+                "next_run_source": source,
+                "last_run": last_info,
+                "articles": store.count(name),
+                "_last": last,
+            }
+        )
+    return rows
+
+
+def _header(daemon: dict[str, Any], now: datetime) -> str:
+    who = f"pid {daemon.get('pid')} on {daemon.get('host')}"
+    state = daemon["state"]
+    if state == "never":
+        return "daemon: not running (no daemon has used this store)"
+    if state == "stopped":
+        return (
+            f"daemon: not running (stopped cleanly {_when(daemon['heartbeat_at'], now)}; was {who})"
+        )
+    if state == "dead":
+        return (
+            f"daemon: NOT RUNNING: last heartbeat {_when(daemon['heartbeat_at'], now)} "
+            f"({who}); it did not stop cleanly"
+        )
+    running = daemon["running"]
+    up = _parse(daemon.get("started_at"))
+    uptime = f", up {_span((now - up).total_seconds())}" if up else ""
+    return f"daemon: alive ({who}{uptime}, heartbeat {daemon['heartbeat_age']:.0f}s ago); " + (
+        f"running: {', '.join(running)}" if running else "no crawl running"
+    )
+
+
+def print_status(
+    store: ArchiveStore, sites_dir: Path | None, fmt: str = "table", out: TextIO | None = None
+) -> int:
+    """Print the daemon's liveness and each site's schedule, next run, last run and articles."""
+    out = out or sys.stdout
+    now = datetime.now(UTC)
+    hb = store.get_heartbeat(HEARTBEAT_NAME)
+    daemon = daemon_state(hb, now)
+    rows = site_rows(store, load_sites(sites_dir), hb, now)
+    if fmt == "json":
+        doc = {
+            "daemon": daemon,
+            "sites": [{k: v for k, v in r.items() if k != "_last"} for r in rows],
+        }
+        out.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+        return 0
+    out.write(_header(daemon, now) + "\n\n")
+    shown = []
+    for r in rows:
+        last: RunRecord | None = r["_last"]
+        nxt = _when(r["next_run"], now) if r["next_run"] else r["next_run_source"] or "-"
+        shown.append(
+            {
+                "site": r["site"],
+                "schedule": r["schedule"],
+                "next": "running now" if r["running"] else nxt,
+                "last": _when(last.started_at, now) if last else "never",
+                "result": _summary(last) if last else "",
+                "articles": r["articles"],
+            }
+        )
+    cols = [
+        ("site", "SITE", 16),
+        ("schedule", "SCHEDULE", 26),
+        ("next", "NEXT RUN", 30),
+        ("last", "LAST RUN", 30),
+        ("articles", "ARTICLES", 8),
+        ("result", "LAST RESULT", 50),
+    ]
+    output.table(shown, cols, out)
+    # Why a last run went wrong, in full: the table has no room for it.
+    for r in rows:
+        last = r["_last"]
+        if last is not None and last.status not in ("ok", "running") and last.error:
+            out.write(f"\n{r['site']}: {last.status}: {last.error}\n")
+            if r["last_run"]["log"]:
+                out.write(f"  log: {r['last_run']['log']}\n")
+    return 0
