@@ -13,7 +13,7 @@ from readability import Document
 
 from crawler.extraction import bylines
 from crawler.extraction.article import Image, NotAnArticle
-from crawler.extraction.dates import parse_date
+from crawler.extraction.dates import find_date, parse_date
 from crawler.extraction.pages.base import ArticlePage
 from crawler.extraction.text import fold, text_of
 
@@ -65,6 +65,9 @@ _DEK_XPATH = (
     " or contains(@class, 'standfirst') or contains(@class, 'dek') or contains(@class, 'news-excerpt')"
     " or contains(@class, 'subheadline')][not(ancestor::a)]"
 )
+
+
+_ITEM_DATE = re.compile(r"\b\d{4}[.\-/]\d{1,2}\b|\b\d{1,2}\s+\d{4}[.\-/]\d{1,2}\b")
 
 
 def _link_density(el: HtmlElement) -> float:
@@ -140,18 +143,40 @@ class ReadabilityArticlePage(ArticlePage):
         more, more_drop = super().images(figures[:8])
         return more, drop | more_drop
 
+    def _prose_found(self) -> bool:
+        """Whether readability found a body of prose (text, few links) despite listing signals."""
+        summary = self._summary
+        if summary is None:
+            return False
+        return len(text_of(summary)) >= 250 and _link_density(summary) < 0.3
+
+    def has_layout_body(self) -> bool:
+        """Whether the page has the body container its layout defines (then it is an article)."""
+        return False
+
     def not_an_article(self) -> None:
         super().not_an_article()
         body = self.tree.find("body")
         if body is None:
             return
-        # A listing: many links, little text outside them, and no long paragraph.
+        # A listing has no paragraph of prose, and either is mostly link text or is a list of
+        # dated links (the column index pages of every CMS we crawl).
+        if self.has_layout_body() or self.meta.jsonld.get("articleBody"):
+            return
+        if any(len(text_of(p)) > 120 for p in body.iter("p")):
+            return
         links = body.xpath(".//a[@href]")
-        paragraphs = [p for p in body.iter("p") if len(text_of(p)) > 120]
-        if len(links) > 30 and not paragraphs and not self.meta.jsonld.get("articleBody"):
-            link_text = sum(len(text_of(a)) for a in links)
-            if link_text > 0.6 * max(len(self.body_text), 1):
-                raise NotAnArticle("listing", "the page is a list of links")
+        link_text = sum(len(text_of(a)) for a in links)
+        if link_text < 0.25 * len(self.body_text) or self._prose_found():
+            return
+        if len(links) > 20 and link_text > 0.6 * max(len(self.body_text), 1):
+            raise NotAnArticle("listing", "the page is a list of links")
+        dated = 0
+        for item in body.xpath(".//li[.//a[@href]] | .//tr[.//a[@href]]"):
+            if find_date(text_of(item), self.tz) is not None or _ITEM_DATE.search(text_of(item)):
+                dated += 1
+                if dated >= 5:
+                    raise NotAnArticle("listing", "the page is a list of dated links")
 
     def title(self) -> str | None:
         page_title = fold(self.tree.findtext(".//title"))

@@ -28,6 +28,9 @@ class LegacyNewsPage(ReadabilityArticlePage):
 
     layout = "tsinghua-publish-news"
 
+    def has_layout_body(self) -> bool:
+        return bool(self.tree.xpath('//div[@id="datalist_detail"]'))
+
     def body_elements(self) -> list[HtmlElement]:
         # div#hidden_detail holds a display:none copy of the body: never read it.
         found = self.tree.xpath('//div[@id="datalist_detail"]')
@@ -132,6 +135,9 @@ class ThunewsPage(ReadabilityArticlePage):
         )
         return found[0] if found else None
 
+    def has_layout_body(self) -> bool:
+        return self._article() is not None
+
     def body_elements(self) -> list[HtmlElement]:
         art = self._article()
         if art is None:
@@ -208,13 +214,17 @@ class VsbPage(ReadabilityArticlePage):
 
     layout = "vsb"
 
+    def has_layout_body(self) -> bool:
+        return bool(self.body_elements_of_layout())
+
     def body_elements(self) -> list[HtmlElement]:
+        return self.body_elements_of_layout() or super().body_elements()
+
+    def body_elements_of_layout(self) -> list[HtmlElement]:
         found = self.tree.xpath(
             '//div[contains(concat(" ", normalize-space(@class), " "), " v_news_content ")]'
             ' | //div[starts-with(@id, "vsb_content")]'
         )
-        if not found:
-            return super().body_elements()
         return found[:1]
 
     def _form(self) -> HtmlElement | None:
