@@ -37,7 +37,11 @@ def site_tree(tmp_path_factory: pytest.TempPathFactory) -> Manifest:
 
 
 def _credit_names(credit: str | None) -> list[str]:
-    return split_names(re.sub(r"^(photo|image)s?:\s*|\s*摄(影)?$", "", credit, flags=re.I)) if credit else []
+    return (
+        split_names(re.sub(r"^(photo|image)s?:\s*|\s*摄(影)?$", "", credit, flags=re.I))
+        if credit
+        else []
+    )
 
 
 def _same(field: str, got: Any, expected: Any) -> bool:
@@ -69,13 +73,24 @@ def test_seed_article_is_the_record_we_promised() -> None:
 
 def test_quality_gate_on_every_layout(site_tree: Manifest) -> None:
     """Per-layout, per-field accuracy must stay at or above the floors in extraction_floors.json."""
-    sites = {"gbk": Site(name="by", title="t", base_url="http://bynews.example.edu.cn/", listings=["/"], article_url="x", source="北苑医学新闻网")}
+    sites = {
+        "gbk": Site(
+            name="by",
+            title="t",
+            base_url="http://bynews.example.edu.cn/",
+            listings=["/"],
+            article_url="x",
+            source="北苑医学新闻网",
+        )
+    }
     hits: dict[tuple[str, str], list[bool]] = defaultdict(list)
     for entry in site_tree.articles:
         body = site_tree.file_for(entry.url).read_bytes()
         got = extract_article(body, entry.url, sites.get(entry.layout)).as_dict()
         if entry.layout == "gbk":
-            got["source"] = got["source"] or "北苑医学新闻网"  # as build_record does from the site file
+            got["source"] = (
+                got["source"] or "北苑医学新闻网"
+            )  # as build_record does from the site file
         expected = vars(entry.record)
         for field in FIELDS:
             hits[(entry.layout, field)].append(_same(field, got[field], expected[field]))
@@ -97,7 +112,10 @@ def test_gbk_page_decodes_from_its_bytes(site_tree: Manifest) -> None:
     assert a.text == entry.record.text
     assert "\ufffd" not in a.text and "Ã" not in a.text  # no mojibake
     # The HTTP header wins over the meta tag, as browsers do.
-    assert extract_article(body, entry.url, content_type="text/html; charset=gbk").title == entry.record.title
+    assert (
+        extract_article(body, entry.url, content_type="text/html; charset=gbk").title
+        == entry.record.title
+    )
 
 
 def test_legacy_hidden_duplicate_body_is_not_doubled(site_tree: Manifest) -> None:
@@ -120,7 +138,9 @@ def test_listing_and_empty_shell_are_not_articles(site_tree: Manifest) -> None:
     with pytest.raises(NotAnArticle):
         extract_article(site_tree.file_for(listing).read_bytes(), listing)
     with pytest.raises(NotAnArticle):
-        extract_article(b"<html><head><title>x</title></head><body>  </body></html>", "http://x.edu/a")
+        extract_article(
+            b"<html><head><title>x</title></head><body>  </body></html>", "http://x.edu/a"
+        )
     with pytest.raises(NotAnArticle):
         extract_article(b"", "http://x.edu/a")
 

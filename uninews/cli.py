@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--sites-dir",
             metavar="DIR",
             type=Path,
-            default=Path(os.environ["UNINEWS_SITES_DIR"]) if os.environ.get("UNINEWS_SITES_DIR") else None,
+            default=Path(os.environ["UNINEWS_SITES_DIR"])
+            if os.environ.get("UNINEWS_SITES_DIR")
+            else None,
             help="more site files (YAML); default: $UNINEWS_SITES_DIR",
         )
 

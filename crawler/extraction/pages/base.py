@@ -47,7 +47,9 @@ _PHOTO_CREDIT = re.compile(
 )
 
 
-_VISIBLE_TEXT = ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
+_VISIBLE_TEXT = (
+    ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
+)
 
 
 def _is_selector_xpath(selector: str) -> bool:

@@ -123,7 +123,6 @@ class LegacyNewsPage(ReadabilityArticlePage):
         return None  # from the 来源 line, or the site itself below
 
 
-
 class ThunewsPage(ReadabilityArticlePage):
     """news.tsinghua.edu.cn/publish/thunews: responsive template, `article.article`."""
 
@@ -188,7 +187,12 @@ class ThunewsPage(ReadabilityArticlePage):
                 continue
             if past:
                 t = text_of(el)
-                if _centred(el) and el.find(".//img") is None and 0 < len(t) <= 60 and el.find(".//strong") is not None:
+                if (
+                    _centred(el)
+                    and el.find(".//img") is None
+                    and 0 < len(t) <= 60
+                    and el.find(".//strong") is not None
+                ):
                     return t
                 return None
         return None
