@@ -44,7 +44,7 @@ class Site(BaseModel):
     schedule: str = "0 */6 * * *"
     listings: list[str] = Field(min_length=1)
     article_url: str
-    pagination: Pagination = Field(default_factory=Pagination)
+    pagination: Pagination = Pagination()
     selectors: dict[str, str] = Field(default_factory=dict)
     domains: list[str] = Field(
         default_factory=list, description="more hosts that are the site's own"

@@ -128,7 +128,7 @@ def test_killed_backfill_resumes_without_redoing_finished_pages(tmp_path: Path) 
 
 
 def test_robots_txt_is_obeyed(tmp_path: Path) -> None:
-    sites, m = _site(tmp_path, SiteSpec(robots_disallow={NEWS: ["/publish/news/4205/2015/"]}))
+    sites, _ = _site(tmp_path, SiteSpec(robots_disallow={NEWS: ["/publish/news/4205/2015/"]}))
     store = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     with serve(tmp_path / "site" / NEWS) as server:
         done = uninews(

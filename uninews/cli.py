@@ -398,7 +398,6 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
 def cmd_daemon(args: argparse.Namespace) -> int:
     from scheduler.daemon import DaemonOptions, run_daemon
-
     from storage import default_store_uri, open_store
 
     uri = args.store or default_store_uri()

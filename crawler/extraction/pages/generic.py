@@ -283,12 +283,9 @@ class ReadabilityArticlePage(ArticlePage):
                     visible.append(name)
             if visible:
                 break
-        declared = self.meta.ld_people("author") or (
-            [self.meta.first("author", "article:author", "dc.creator")]
-            if self.meta.first("author", "article:author", "dc.creator")
-            else []
-        )
-        declared = [d for d in declared if d and not d.startswith("http")]
+        meta_author = self.meta.first("author", "article:author", "dc.creator")
+        declared = self.meta.ld_people("author") or ([meta_author] if meta_author else [])
+        declared = [d for d in declared if not d.startswith("http")]
         # Prefer the visible full name where the declared one is a truncation of it (Rutgers:
         # JSON-LD "Todd", byline "Todd Bates").
         names: list[str] = []
