@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extraction.dates import find_date
@@ -100,3 +102,80 @@ def next_page(tree: HtmlElement, page_url: str, site: Site) -> str | None:
         ):
             return url
     return None
+
+
+def _gunzip(body: bytes) -> bytes:
+    if body[:2] == b"\x1f\x8b":
+        from scrapy.utils.gz import gunzip
+
+        return gunzip(body)
+    return body
+
+
+def _date(text: str | None, site: Site) -> date | None:
+    if not text:
+        return None
+    try:
+        return parsedate_to_datetime(text).date()  # RSS: RFC 822
+    except (TypeError, ValueError, IndexError):
+        pass
+    dt = find_date(text, site.tz)
+    return dt.date() if dt else None
+
+
+def _xml(body: bytes) -> etree._Element | None:
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+    try:
+        return etree.fromstring(_gunzip(body), parser=parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def sitemap_entries(
+    body: bytes, page_url: str, site: Site
+) -> tuple[list[ListedArticle], list[str]]:
+    """Article URLs (with news publication dates or lastmod) and child sitemaps of a sitemap."""
+    root = _xml(body)
+    if root is None:
+        return [], []
+    children = [
+        urljoin(page_url, (loc.text or "").strip()) for loc in root.iterfind("{*}sitemap/{*}loc")
+    ]
+    out = []
+    for entry in root.iterfind("{*}url"):
+        url = urljoin(page_url, (entry.findtext("{*}loc") or "").strip())
+        if site.is_article_url(url):
+            when = entry.findtext("{*}news/{*}publication_date") or entry.findtext("{*}lastmod")
+            title = fold(entry.findtext("{*}news/{*}title"))
+            out.append(ListedArticle(url=url, title=title, listed_date=_date(when, site)))
+    return out, children
+
+
+def feed_entries(body: bytes, page_url: str, site: Site) -> list[ListedArticle]:
+    """Article URLs and dates from an RSS 2.0 or Atom feed."""
+    try:
+        root = etree.fromstring(
+            _gunzip(body), parser=etree.XMLParser(recover=True, resolve_entities=False)
+        )
+    except etree.XMLSyntaxError:
+        return []
+    if root is None:
+        return []
+    out = []
+    for item in root.iter("{*}item", "{*}entry"):
+        link = item.find("{*}link")
+        href = (link.get("href") or link.text or "").strip() if link is not None else ""
+        url = urljoin(page_url, href)
+        if not site.is_article_url(url):
+            continue
+        when = next(
+            (
+                el.text
+                for tag in ("pubDate", "published", "updated", "date")
+                if (el := item.find("{*}" + tag)) is not None
+            ),
+            None,
+        )
+        title = item.findtext("{*}title") or ""
+        out.append(ListedArticle(url=url, title=fold(title), listed_date=_date(when, site)))
+    return out

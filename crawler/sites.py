@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 PACKAGED_SITES = Path(__file__).resolve().parent / "sites"
 
@@ -42,7 +42,7 @@ class Site(BaseModel):
     language: str = "zh"
     timezone: str = "Asia/Shanghai"
     schedule: str = "0 */6 * * *"
-    listings: list[str] = Field(min_length=1)
+    listings: list[str] = Field(default_factory=list)
     article_url: str
     pagination: Pagination = Pagination()
     selectors: dict[str, str] = Field(default_factory=dict)
@@ -107,6 +107,18 @@ class Site(BaseModel):
                 f"unknown field(s) {', '.join(unknown)}; known: {', '.join(SELECTABLE_FIELDS)}"
             )
         return v
+
+    @model_validator(mode="after")
+    def _some_source(self) -> Site:
+        if not (self.listings or self.sitemaps or self.feeds):
+            raise ValueError("listings: give at least one listing page (or sitemaps, or feeds)")
+        return self
+
+    def sitemap_urls(self) -> list[str]:
+        return [urljoin(self.base_url, u) for u in self.sitemaps]
+
+    def feed_urls(self) -> list[str]:
+        return [urljoin(self.base_url, u) for u in self.feeds]
 
     @cached_property
     def article_re(self) -> re.Pattern[str]:

@@ -8,7 +8,7 @@ deep as a date range needs, resumable), `full` (walk everything, refetch nothing
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,7 +24,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.items import FetchedPage
-from crawler.listing import ListedArticle, article_links, next_page
+from crawler.listing import ListedArticle, article_links, feed_entries, next_page, sitemap_entries
 from crawler.sites import Site, UrlMap, get_site
 from storage import ArchiveStore, open_store
 from storage.common import utcnow
@@ -192,6 +192,10 @@ class NewsSpider(scrapy.Spider):
                     logger.info("%s: resuming backfill at page %d (%s)", listing, page_no, url)
             self.chains[listing].committed = page_no - 1
             yield self._listing_request(listing, url, page_no)
+        for url in self.site.sitemap_urls():
+            yield self._source_request(url, self.parse_sitemap)
+        for url in self.site.feed_urls():
+            yield self._source_request(url, self.parse_feed)
 
     def _listing_request(self, listing: str, url: str, page_no: int) -> Request:
         self.chains[listing].pages[page_no] = _Page(url)
@@ -220,26 +224,7 @@ class NewsSpider(scrapy.Spider):
         items = article_links(tree, origin, self.site)
         if not items:
             logger.warning("No article links on listing page %s", origin)
-        known: set[str] = set()
-        if self.store is not None and not self.refetch:
-            known = self.store.known_urls([i.url for i in items])
-        todo = [
-            i
-            for i in items
-            if self._in_range(i) and i.url not in known and i.url not in self.requested
-        ]
-        for item in todo:
-            self.requested.add(item.url)
-            page.pending += 1
-            yield Request(
-                self.urls.to_fetch(item.url),
-                callback=self.parse_article,
-                errback=self.article_failed,
-                cb_kwargs={"listing": listing, "page_no": page_no, "origin": item.url},
-                priority=10,
-            )
-        stats.inc_value("uninews/articles_requested", len(todo))
-        stats.inc_value("uninews/articles_known", len([i for i in items if i.url in known]))
+        todo = yield from self._request_articles(items, listing, page_no)
 
         page.next_url = next_page(tree, origin, self.site)
         page.walked = True
@@ -265,6 +250,70 @@ class NewsSpider(scrapy.Spider):
                 page.held_next = nxt
             else:
                 yield nxt
+        self._advance(listing)
+
+    def _request_articles(
+        self, items: list[ListedArticle], listing: str, page_no: int
+    ) -> Generator[Request, None, int]:
+        """Request the listed articles that are in range and not archived; returns how many."""
+        stats = self.crawler.stats
+        assert stats is not None
+        page = self._page(listing, page_no)
+        known: set[str] = set()
+        if self.store is not None and not self.refetch:
+            known = self.store.known_urls([i.url for i in items])
+        todo = [
+            i
+            for i in items
+            if self._in_range(i) and i.url not in known and i.url not in self.requested
+        ]
+        for item in todo:
+            self.requested.add(item.url)
+            page.pending += 1
+            yield Request(
+                self.urls.to_fetch(item.url),
+                callback=self.parse_article,
+                errback=self.article_failed,
+                cb_kwargs={"listing": listing, "page_no": page_no, "origin": item.url},
+                priority=10,
+            )
+        stats.inc_value("uninews/articles_requested", len(todo))
+        stats.inc_value("uninews/articles_known", len([i for i in items if i.url in known]))
+        return len(todo)
+
+    def _source_request(self, url: str, callback: Any) -> Request:
+        """A sitemap or feed: a one-page 'listing' of its own for progress accounting."""
+        self.chains.setdefault(url, _Chain(url))
+        self.chains[url].pages[1] = _Page(url)
+        return Request(
+            self.urls.to_fetch(url),
+            callback=callback,
+            errback=self.listing_failed,
+            cb_kwargs={"listing": url, "page_no": 1, "origin": url},
+        )
+
+    def parse_sitemap(
+        self, response: Response, listing: str, page_no: int, origin: str
+    ) -> Iterator[Request]:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("uninews/listing_pages")
+        items, children = sitemap_entries(response.body, origin, self.site)
+        for child in children:
+            if child not in self.chains:
+                yield self._source_request(child, self.parse_sitemap)
+        yield from self._request_articles(items, listing, page_no)
+        self._page(listing, page_no).walked = True
+        self._advance(listing)
+
+    def parse_feed(
+        self, response: Response, listing: str, page_no: int, origin: str
+    ) -> Iterator[Request]:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("uninews/listing_pages")
+        yield from self._request_articles(
+            feed_entries(response.body, origin, self.site), listing, page_no
+        )
+        self._page(listing, page_no).walked = True
         self._advance(listing)
 
     def listing_failed(self, failure: Failure) -> None:
