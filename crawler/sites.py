@@ -182,8 +182,10 @@ class UrlMap:
 
 def _describe(err: ValidationError) -> str:
     first = err.errors()[0]
-    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    key = ".".join(str(p) for p in first["loc"])
     msg = first["msg"].removeprefix("Value error, ")
+    if not key:  # a whole-file rule names its key first: "listings: give at least one …"
+        key, _, msg = msg.partition(": ") if ": " in msg else ("(top level)", "", msg)
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
     return f"key {key!r}: {msg}"

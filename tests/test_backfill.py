@@ -182,3 +182,42 @@ def test_user_agent_names_uninews_and_a_contact(tmp_path: Path) -> None:
     assert (
         ua is not None and ua.startswith("uninews/") and "https://archive.example.org/contact" in ua
     )
+
+
+@pytest.mark.slow
+def test_killed_incremental_crawl_then_rerun_finishes_the_job(tmp_path: Path) -> None:
+    """kill -9 after the first listing page's articles are archived: the rerun must not stop at
+    that (now archived) page, or the articles behind it would never be fetched."""
+    sites, m = _site(tmp_path)
+    expected = {u for _, u in _column(m)} - set(m.not_found) - set(m.stubs)  # type: ignore[attr-defined]
+    first_page = set(m.listing_items[m.listing_urls["legacy:4205"][0]]) & expected  # type: ignore[attr-defined]
+    store = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    args = ["crawl", "bf", "--sites-dir", str(sites), "--store", store, *FAST]
+    with serve(tmp_path / "site" / NEWS) as server:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uninews", *args, "--base-url", server.url,
+             "-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.15"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (tmp_path / "a.sqlite3").exists():
+                s = open_store(store)
+                have = {r["url"] for r in s.iter_records()}
+                s.close()
+                if first_page <= have:
+                    break
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        s = open_store(store)
+        before = s.count()
+        s.close()
+        assert before < len(expected), "the crawl finished before it could be interrupted"
+        done = uninews(*args, "--base-url", server.url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    s = open_store(store)
+    urls = sorted(r["url"] for r in s.iter_records())
+    s.close()
+    assert urls == sorted(expected)

@@ -55,6 +55,8 @@ class _Chain:
     pages: dict[int, _Page] = field(default_factory=dict)
     committed: int = 0  # pages 1..committed are finished and saved
     stale: int = 0  # consecutive pages with nothing new (incremental mode)
+    catch_up: int = 0  # an interrupted walk reached this page: never stop as stale before it
+    frontier: int = 0  # deepest page parsed in this run
 
 
 class NewsSpider(scrapy.Spider):
@@ -161,6 +163,9 @@ class NewsSpider(scrapy.Spider):
             if page.errors:
                 break  # keep the pointer here: a rerun retries what failed on this page
             chain.committed += 1
+            if self.mode != "backfill" and page.next_url is None and self.store is not None:
+                # The walk ended by its own rule with every page finished: nothing to catch up.
+                self.store.set_state(self._walk_key(listing), {"complete": True, "at": utcnow()})
             if self.mode == "backfill" and self.store is not None:
                 self.store.set_state(
                     self._state_key(listing),
@@ -171,6 +176,9 @@ class NewsSpider(scrapy.Spider):
                         "at": utcnow(),
                     },
                 )
+
+    def _walk_key(self, listing: str) -> str:
+        return f"walk:{self.site.name}:{listing}"
 
     def _past_since(self, day: str | None) -> bool:
         return bool(self.since and day and day < self.since.isoformat())
@@ -191,6 +199,21 @@ class NewsSpider(scrapy.Spider):
                     url, page_no = state["next"], int(state["page_no"])
                     logger.info("%s: resuming backfill at page %d (%s)", listing, page_no, url)
             self.chains[listing].committed = page_no - 1
+            if self.mode != "backfill" and self.store is not None:
+                # A walk that an interrupted run left unfinished must go at least as deep again,
+                # or the articles it never reached would stay behind already-archived pages.
+                state = self.store.get_state(self._walk_key(listing)) or {"complete": True}
+                if not state.get("complete"):
+                    self.chains[listing].catch_up = int(state.get("frontier", 0)) + 1
+                    logger.info(
+                        "%s: the last walk was interrupted; walking past page %d before stopping",
+                        listing,
+                        self.chains[listing].catch_up - 1,
+                    )
+                self.store.set_state(
+                    self._walk_key(listing),
+                    {"complete": False, "frontier": max(0, self.chains[listing].catch_up - 1)},
+                )
             yield self._listing_request(listing, url, page_no)
         for url in self.site.sitemap_urls():
             yield self._source_request(url, self.parse_sitemap)
@@ -231,9 +254,15 @@ class NewsSpider(scrapy.Spider):
         chain = self.chains[listing]
         go_on = page.next_url is not None and (self.max_pages is None or page_no < self.max_pages)
         dates = [i.listed_date for i in items if i.listed_date]
+        if self.mode != "backfill" and self.store is not None and page_no > chain.frontier:
+            chain.frontier = page_no
+            if page_no >= chain.catch_up:
+                self.store.set_state(
+                    self._walk_key(listing), {"complete": False, "frontier": page_no}
+                )
         if go_on and self.mode == "incremental":
             chain.stale = 0 if todo else chain.stale + 1
-            if chain.stale > self.site.incremental_pages:
+            if chain.stale > self.site.incremental_pages and page_no >= chain.catch_up:
                 logger.info("%s: nothing new on page %d; the rest is archived", listing, page_no)
                 go_on = False
         if go_on and self.mode == "backfill" and self.since and dates and max(dates) < self.since:
