@@ -92,7 +92,10 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
 
 def child_env() -> dict[str, str]:
     """The environment for bench subprocesses: the project importable, no stray store."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     env.pop("UNINEWS_STORE", None)
     env.pop("UNINEWS_EXTRACT_WORKERS", None)
     return env
@@ -153,7 +156,9 @@ class MemoryPeak:
             "peak_rss_main_mb": round(self.peak_root / 2**20, 1),
             "processes": self.peak_processes,
             "samples": self.samples,
-            "at_peak_mb": sorted((round(v / 2**20, 1) for v in self.at_peak.values()), reverse=True),
+            "at_peak_mb": sorted(
+                (round(v / 2**20, 1) for v in self.at_peak.values()), reverse=True
+            ),
         }
 
 
@@ -243,7 +248,9 @@ def run_measured(
     finally:
         if log_file:
             err_target.close()
-    return Finished(proc.returncode, out, err or "", seconds, sampler.peak if sampler else MemoryPeak())
+    return Finished(
+        proc.returncode, out, err or "", seconds, sampler.peak if sampler else MemoryPeak()
+    )
 
 
 # --------------------------------------------------------------------------- facts
@@ -252,7 +259,11 @@ def run_measured(
 def git_commit() -> str:
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
@@ -305,7 +316,11 @@ def library_versions(nginx: str | None = None) -> dict[str, str]:
 
 
 def nginx_version(binary: str | None = None) -> str | None:
-    binary = binary or shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    binary = (
+        binary
+        or shutil.which("nginx")
+        or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    )
     if not binary:
         return None
     done = subprocess.run([binary, "-v"], capture_output=True, text=True, check=False)

@@ -76,11 +76,15 @@ class BenchSite:
         }
 
 
-def build(articles: int, per_page: int = 20, size_kb: int = 50, root: Path | None = None) -> BenchSite:
+def build(
+    articles: int, per_page: int = 20, size_kb: int = 50, root: Path | None = None
+) -> BenchSite:
     """Generate `articles` article pages in three legacy columns and one thunews column."""
     from tests.sitegen import NEWS_HOST, SiteSpec, build_site
 
-    root = root or Path(tempfile.mkdtemp(prefix="uninews-bench-", dir=fast_tmp()))
+    if root is None:
+        root = Path(tempfile.mkdtemp(prefix="uninews-bench-", dir=fast_tmp()))
+        root.chmod(0o755)  # nginx's workers run as another user
     per_column = -(-articles // (len(LEGACY_COLUMNS) + 1))
     spec = SiteSpec(
         hosts=(NEWS_HOST,),
@@ -168,7 +172,9 @@ def find_nginx() -> str | None:
 def install_nginx() -> str | None:
     """Install Debian's nginx-light (root only); None when that is not possible here."""
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        logger.warning("nginx is not installed and cannot be installed here (needs root and apt-get)")
+        logger.warning(
+            "nginx is not installed and cannot be installed here (needs root and apt-get)"
+        )
         return None
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for attempt in (1, 2):
@@ -394,7 +400,10 @@ def measure_server(server: Server, site: BenchSite, seconds: float = 3.0) -> dic
         )
     finally:
         os.unlink(paths_file)
-    return json.loads(done.stdout)
+    result: dict[str, Any] = json.loads(done.stdout)
+    if result["errors"]:
+        raise RuntimeError(f"the server answered {result['errors']} requests with an error")
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -115,7 +115,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.spider == "fetch":
         result = run(FetchOnlySpider, settings, urls_file=args.urls)
     else:
-        settings["FEEDS"] = {args.out: {"format": "jsonlines", "encoding": "utf8", "overwrite": True}}
+        settings["FEEDS"] = {
+            args.out: {"format": "jsonlines", "encoding": "utf8", "overwrite": True}
+        }
         result = run(
             HandRolledSpider,
             settings,

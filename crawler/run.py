@@ -111,12 +111,16 @@ def run_crawl(
     reason = str(stats.get("finish_reason", "unknown"))
     counts = {k: int(stats.get(f"uninews/{k}", 0)) for k, _ in SUMMARY_KEYS}
     error = stats.get("uninews/store_error")
-    if reason == "finished":
-        status = "ok"
-    elif reason in ("shutdown", "unknown"):
+    if reason == "shutdown":
         status = "interrupted"
-    else:
+    elif reason != "finished":
         status = "failed"
+    elif counts["listing_pages"] == 0 and counts["errors"] > 0:
+        # Every listing failed (site down, DNS, refused): nothing was crawled.
+        status = "failed"
+        error = error or "no listing page could be fetched"
+    else:
+        status = "ok"
     elapsed = stats.get("elapsed_time_seconds") or 0.0
     summary = CrawlSummary(
         site=site.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import cached_property
 from pathlib import Path
@@ -11,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+logger = logging.getLogger(__name__)
 
 PACKAGED_SITES = Path(__file__).resolve().parent / "sites"
 
@@ -231,8 +234,25 @@ def load_sites(sites_dir: Path | None = None) -> dict[str, Site]:
 
 
 def get_site(name: str, sites_dir: Path | None = None) -> Site:
-    sites = load_sites(sites_dir)
-    if name not in sites:
-        known = ", ".join(sorted(sites)) or "none"
-        raise SiteError(f"unknown site {name!r} (known: {known})")
-    return sites[name]
+    """The named site. A broken file elsewhere is logged, not fatal: one bad site file must not
+    stop every other site's crawls (the daemon runs them all)."""
+    found: Site | None = None
+    errors: list[SiteError] = []
+    for path in site_files(sites_dir):
+        try:
+            site = load_site_file(path)
+        except SiteError as exc:
+            if path.stem == name:
+                raise
+            errors.append(exc)
+            continue
+        if site.name == name:
+            found = site  # a later file (--sites-dir) overrides a packaged one
+    if found is not None:
+        for exc in errors:
+            logger.warning("ignoring a broken site file: %s", exc)
+        return found
+    if errors:
+        raise errors[0]  # the site may be the broken one
+    known = ", ".join(sorted(load_sites(sites_dir))) or "none"
+    raise SiteError(f"unknown site {name!r} (known: {known})")

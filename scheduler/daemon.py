@@ -199,7 +199,7 @@ class Daemon:
         ]
         unchanged = len(new) - len(added) - len(changed)
         logger.info(
-            "reloaded site files: %s%s%d unchanged",
+            "reloaded site files: %s%s%d schedule(s) unchanged",
             "; ".join(parts),
             "; " if parts else "",
             unchanged,

@@ -523,7 +523,7 @@ class SQLiteStore:
         run_id = run.id or uuid.uuid4().hex[:12]
         with self._lock, self._tx() as db:
             db.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     run.site,

@@ -187,3 +187,27 @@ def test_crawl_a_mirror_of_real_legacy_pages(tmp_path: Path) -> None:
     assert counts["not articles"] == 44  # the listed pages the mirror does not have (404)
     assert summary_counts(second.stdout)["new"] == 0
     assert summary_counts(second.stdout)["articles fetched"] == 0
+
+
+def test_a_broken_site_file_does_not_block_other_sites(tmp_path: Path) -> None:
+    from crawler.sites import get_site
+
+    (tmp_path / "broken.yaml").write_text("name: broken\ntitle: [\n", encoding="utf-8")
+    assert get_site("tsinghua", tmp_path).name == "tsinghua"
+    with pytest.raises(SiteError, match="broken.yaml"):
+        get_site("broken", tmp_path)
+
+
+def test_unreachable_site_is_a_failed_run(tmp_path: Path) -> None:
+    sites = tmp_path / "sites"
+    write_site(sites, name="down", base_url="http://news.tsinghua.edu.cn/",
+               listings=["publish/news/4205/index.html"], article_url=LEGACY_ARTICLE_URL)  # fmt: skip
+    store = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    out = uninews("crawl", "down", "--sites-dir", str(sites), "--store", store,
+                  "--base-url", "http://127.0.0.1:9", *FAST, "-s", "RETRY_TIMES=1")  # fmt: skip
+    assert out.returncode == 1
+    assert "failed" in out.stdout and "no listing page could be fetched" in out.stdout
+    s = open_store(store)
+    [run] = s.runs("down")
+    s.close()
+    assert run.status == "failed" and run.error == "no listing page could be fetched"

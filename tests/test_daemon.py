@@ -456,14 +456,10 @@ def test_sigterm_mid_crawl_stops_cleanly(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="an incremental crawl stops at the first listing page with nothing new, so the "
-    "articles an interrupted crawl did not reach are never fetched (crawler/spiders/news.py)",
-)
 def test_run_after_an_interrupted_one_finishes_the_job(
     daemon: Callable[..., DaemonProc], legacy_site: tuple[Manifest, LocalSite]
 ) -> None:
+    """The articles an interrupted run did not reach are fetched by the next (incremental) run."""
     manifest, site = legacy_site
     slow = daemon(
         "--every", "1", "--grace", "20", "--only", "good", "--base-url", f"good={site.url}",

@@ -177,6 +177,10 @@ def test_runs_state_heartbeat(store: Any) -> None:
     store.finish_run(run_id, "ok", {"new": 3}, None)
     [run] = store.runs("example")
     assert (run.status, run.counts, run.ended_at is not None) == ("ok", {"new": 3}, True)
+    # Starting a run under an existing id replaces it (the daemon may record a run its child did not).
+    store.start_run(RunRecord(site="example", started_at="2026-11-27T01:00:00Z", id=run_id))
+    [again] = store.runs("example")
+    assert (again.status, again.started_at) == ("running", "2026-11-27T01:00:00Z")
     assert store.get_state("k") is None
     store.set_state("k", {"next": "index_3.html"})
     assert store.get_state("k") == {"next": "index_3.html"}
