@@ -249,8 +249,8 @@ def get_site(name: str, sites_dir: Path | None = None) -> Site:
         if site.name == name:
             found = site  # a later file (--sites-dir) overrides a packaged one
     if found is not None:
-        for exc in errors:
-            logger.warning("ignoring a broken site file: %s", exc)
+        for err in errors:
+            logger.warning("ignoring a broken site file: %s", err)
         return found
     if errors:
         raise errors[0]  # the site may be the broken one

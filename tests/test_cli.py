@@ -194,7 +194,7 @@ def test_a_broken_site_file_does_not_block_other_sites(tmp_path: Path) -> None:
 
     (tmp_path / "broken.yaml").write_text("name: broken\ntitle: [\n", encoding="utf-8")
     assert get_site("tsinghua", tmp_path).name == "tsinghua"
-    with pytest.raises(SiteError, match="broken.yaml"):
+    with pytest.raises(SiteError, match=r"broken\.yaml"):
         get_site("broken", tmp_path)
 
 
