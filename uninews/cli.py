@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -206,10 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _store(args: argparse.Namespace) -> Any:
+def _store(args: argparse.Namespace) -> closing[Any]:
+    """The store the command names, closed when the `with` block ends."""
     from storage import default_store_uri, open_store
 
-    return open_store(args.store or default_store_uri())
+    return closing(open_store(args.store or default_store_uri()))
 
 
 def _settings(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -272,8 +274,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from storage import SearchQuery
 
-    store = _store(args)
-    try:
+    with _store(args) as store:
         q = SearchQuery(
             text=args.text,
             site=args.site,
@@ -283,16 +284,13 @@ def cmd_search(args: argparse.Namespace) -> int:
             limit=args.limit or None,
         )
         n = output.write_records(store.search(q), args.format)
-    finally:
-        store.close()
     if args.format == "table":
         print(f"({n} article{'s' if n != 1 else ''})", file=sys.stderr)
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
+    with _store(args) as store:
         rec = store.get(args.id)
         if rec is None:
             raise UsageError(f"no article {args.id!r} in the archive")
@@ -311,34 +309,25 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(json.dumps(rec, ensure_ascii=False, indent=2, default=str))
         else:
             sys.stdout.write(output.record_text(rec))
-    finally:
-        store.close()
     return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
+    with _store(args) as store:
         rows = store.stats()
-    finally:
-        store.close()
-    if args.format == "json":
-        print(output.dump_json(rows))
-    else:
-        cols = [
-            ("site", "SITE", 20),
-            ("articles", "ARTICLES", 9),
-            ("earliest", "EARLIEST", 11),
-            ("latest", "LATEST", 11),
-            ("last_crawl", "LAST CRAWL", 27),
-        ]
-        output.table(rows, cols, sys.stdout)
+    cols = [
+        ("site", "SITE", 20),
+        ("articles", "ARTICLES", 9),
+        ("earliest", "EARLIEST", 11),
+        ("latest", "LATEST", 11),
+        ("last_crawl", "LAST CRAWL", 27),
+    ]
+    output.print_rows(rows, args.format, cols)
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
+    with _store(args) as store:
         if args.output:
             try:
                 out = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -349,19 +338,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(f"exported {n} records to {args.output}", file=sys.stderr)
         else:
             output.write_records(store.iter_records(args.site), args.format, sys.stdout)
-    finally:
-        store.close()
     return 0
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from crawler.reprocess import reprocess
 
-    store = _store(args)
-    try:
+    with _store(args) as store:
         counts = reprocess(store, site=args.site, since=args.since, sites_dir=args.sites_dir)
-    finally:
-        store.close()
     print(", ".join(f"{v} {k}" for k, v in counts.items()))
     return 0
 
@@ -382,17 +366,14 @@ def cmd_sites(args: argparse.Namespace) -> int:
         }
         for s in sites.values()
     ]
-    if args.format == "json":
-        print(output.dump_json(rows))
-    else:
-        cols = [
-            ("name", "NAME", 18),
-            ("schedule", "SCHEDULE", 14),
-            ("timezone", "TIMEZONE", 15),
-            ("base_url", "BASE URL", 34),
-            ("title", "TITLE", 30),
-        ]
-        output.table(rows, cols, sys.stdout)
+    cols = [
+        ("name", "NAME", 18),
+        ("schedule", "SCHEDULE", 14),
+        ("timezone", "TIMEZONE", 15),
+        ("base_url", "BASE URL", 34),
+        ("title", "TITLE", 30),
+    ]
+    output.print_rows(rows, args.format, cols)
     return 0
 
 
@@ -425,11 +406,8 @@ def cmd_daemon(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from scheduler.status import print_status
 
-    store = _store(args)
-    try:
+    with _store(args) as store:
         return print_status(store, args.sites_dir, args.format)
-    finally:
-        store.close()
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -9,29 +9,20 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
+from crawler.records import RECORD_ORDER
+
 FORMATS = ("table", "json", "jsonl", "csv")
 
+# Every record field but the bulky or nested ones (html, fetch), plus the store's own.
 CSV_FIELDS = (
-    "id",
-    "site",
-    "url",
-    "canonical_url",
-    "title",
-    "subtitle",
-    "published_at",
-    "source",
-    "authors",
-    "photographers",
-    "editors",
-    "reviewers",
-    "contributors",
-    "language",
-    "keywords",
-    "images",
+    *(
+        f
+        for f in RECORD_ORDER
+        if f not in ("html", "fetch", "attachments", "updated_at", "extractor_version")
+    ),
     "version",
     "first_seen",
     "last_seen",
-    "text",
 )
 
 
@@ -69,6 +60,14 @@ def table(rows: Iterable[dict[str, Any]], columns: list[tuple[str, str, int]], o
         out.write("  ".join(cells).rstrip() + "\n")
         n += 1
     return n
+
+
+def print_rows(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str, int]]) -> None:
+    """A small result set as JSON or as a table."""
+    if fmt == "json":
+        print(dump_json(rows))
+    else:
+        table(rows, columns, sys.stdout)
 
 
 def dump_json(obj: Any) -> str:
