@@ -14,9 +14,9 @@ class FetchedPage:
     url: str  # as the site names it (the origin URL, even when fetched from a mirror)
     final_url: str  # after redirects, on the origin
     status: int
-    headers: dict[str, str]
-    body: bytes
-    fetched_at: str
+    headers: dict[str, str] = field(repr=False)
+    body: bytes = field(repr=False)  # Scrapy logs items: never 50 KB of bytes per line
+    fetched_at: str = ""
     listing: str | None = None  # the listing page chain it came from (for backfill progress)
     page_no: int | None = None
     since: str | None = None  # backfill range (YYYY-MM-DD): records outside it are not stored

@@ -429,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    # Scrapy sets its own loggers to DEBUG; filter at the handler so -q/-v mean what they say.
+    for handler in logging.root.handlers:
+        handler.setLevel(level)
     if args.command not in ("crawl", "backfill", "daemon"):
         logging.getLogger().setLevel(
             max(level, logging.WARNING)
