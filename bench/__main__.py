@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -137,9 +138,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     site.docroot, prefer=args.server, install=not args.no_install
                 )
             logger.info("  %s at %s", server.kind, server.url)
-            results["server"] = {"kind": server.kind, "version": server.version}
+            results["server"] = {"kind": server.kind, "version": server.version, "how": server.how}
             rep.section(
-                f"Site: {len(site.articles):,} articles (mean {site.mean_bytes / 1024:.0f} KB) + {len(site.listing_pages):,} listing pages; server {server.kind} {server.version or ''}"
+                f"Site: {len(site.articles):,} articles (mean {site.mean_bytes / 1024:.0f} KB) + {len(site.listing_pages):,} listing pages; server {server.kind} {server.version or ''} ({server.how})"
             )
             if "server" in parts:
                 with phase("server: keep-alive GET loop from another process", timings):
@@ -330,6 +331,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             logger.info("kept the site and work files in %s", workdir)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    results["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     results["libraries"] = library_versions(
         server.version if server and server.kind == "nginx" else None
     )

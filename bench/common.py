@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -62,10 +63,10 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def fast_tmp() -> Path:
-    """A directory in memory (/dev/shm) when there is one: the site generator is disk-bound."""
+def fast_tmp(need_gb: float = 4.0) -> Path:
+    """A directory in memory (/dev/shm) when there is one with room: the site generator is disk-bound."""
     shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
+    if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free >= need_gb * 2**30:
         return shm
     import tempfile
 
@@ -218,7 +219,9 @@ def run_measured(
 ) -> Finished:
     """Run a command to its end; stderr goes to `log_file` (kept for diagnosis) when given."""
     logger.debug("$ %s", " ".join(cmd))
-    err_target: Any = open(log_file, "w+", encoding="utf-8") if log_file else subprocess.PIPE  # noqa: SIM115
+    err_target: Any = subprocess.PIPE
+    if log_file:
+        err_target = open(log_file, "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
     start = time.perf_counter()
     try:
         proc = subprocess.Popen(
@@ -242,8 +245,9 @@ def run_measured(
             if sampler:
                 sampler.__exit__(None, None, None)
         seconds = time.perf_counter() - start
-        if log_file:
-            err_target.seek(0)
+        if log_file:  # only its tail: a crawl's log can run to gigabytes
+            size = err_target.seek(0, os.SEEK_END)
+            err_target.seek(max(0, size - 65536))
             err = err_target.read()
     finally:
         if log_file:
@@ -300,6 +304,7 @@ def machine_info() -> dict[str, Any]:
         "cores": cores(),
         "memory_gb": round(mem / 2**30, 1),
         "python": platform.python_version(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -338,18 +343,26 @@ def write_results(data: dict[str, Any], name: str | None = None) -> Path:
     return path
 
 
+def _width(text: str) -> int:
+    """Columns a string takes on a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 def format_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
     """A plain-text table; a row of one cell is a section heading."""
-    widths = [len(h) for h in header]
+    widths = [_width(h) for h in header]
     for row in rows:
         if len(row) == len(header):
-            widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-    total = sum(widths) + 3 * (len(widths) - 1)
-    line = "─" * total
-    out = [" │ ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), line]
+            widths = [max(w, _width(c)) for w, c in zip(widths, row, strict=True)]
+    line = "─" * (sum(widths) + 3 * (len(widths) - 1))
+    out = [" │ ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip(), line]
     for row in rows:
         if len(row) == 1:
-            out.append(f"{row[0]}")
+            out.append(row[0])
         else:
-            out.append(" │ ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+            out.append(" │ ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(out)

@@ -141,7 +141,7 @@ pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    include /etc/nginx/mime.types;
+    {mime_types}
     default_type text/html;
     access_log {access_log};
     sendfile on;
@@ -160,6 +160,9 @@ http {{
     }}
 }}
 """
+
+
+MIME_TYPES = "/etc/nginx/mime.types"
 
 
 def find_nginx() -> str | None:
@@ -198,6 +201,7 @@ class Server:
     """A running local server for the docroot; `url` is its base URL."""
 
     kind = "none"
+    how = ""  # found, installed with apt-get, fallback, chosen
     version: str | None = None
     url = ""
 
@@ -234,9 +238,14 @@ class Nginx(Server):
                 port=self.port,
                 docroot=self.docroot,
                 access_log=f"{self.access_log}" if access_log else "off",
+                mime_types=f"include {MIME_TYPES};" if Path(MIME_TYPES).exists() else "",
             )
         )
         return conf
+
+    def _paths(self, conf: Path) -> list[str]:
+        """Config, prefix and start-up error log: nothing under /etc/nginx or /var/log is needed."""
+        return ["-c", str(conf), "-p", f"{self.prefix}/", "-e", str(self.prefix / "error.log")]
 
     def _master(self) -> int:
         return int((self.prefix / "nginx.pid").read_text().strip())
@@ -244,14 +253,14 @@ class Nginx(Server):
     def start(self) -> Nginx:
         conf = self._write_conf(access_log=False)
         test = subprocess.run(
-            [self.binary, "-t", "-q", "-c", str(conf), "-p", str(self.prefix)],
+            [self.binary, "-t", "-q", *self._paths(conf)],
             capture_output=True,
             text=True,
             check=False,
         )
         if test.returncode != 0:
             raise RuntimeError(f"nginx rejects the generated config: {test.stderr.strip()}")
-        subprocess.run([self.binary, "-c", str(conf), "-p", str(self.prefix)], check=True)
+        subprocess.run([self.binary, *self._paths(conf)], check=True)
         wait_for_port(self.port)
         return self
 
@@ -335,22 +344,28 @@ def start_server(docroot: Path, prefer: str = "nginx", install: bool = True) -> 
     """nginx when it is here (or can be installed), else the Python server with a warning."""
     if prefer == "nginx":
         binary = find_nginx()
+        how = "found"
         if binary:
             logger.info("nginx found: %s (%s)", binary, nginx_version(binary))
         elif install:
             binary = install_nginx()
+            how = "installed with apt-get"
             if binary:
                 logger.info("nginx installed: %s (%s)", binary, nginx_version(binary))
         if binary:
             try:
-                return Nginx(binary, docroot).start()
+                server: Server = Nginx(binary, docroot).start()
+                server.how = how
+                return server
             except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
                 logger.warning("nginx did not start: %s", exc)
         logger.warning(
             "WARNING: serving with the Python test server, which may be the bottleneck: "
             "every throughput figure below is a lower bound"
         )
-    return PythonServer(docroot).start()
+    server = PythonServer(docroot).start()
+    server.how = "fallback" if prefer == "nginx" else "chosen (--server python)"
+    return server
 
 
 # --------------------------------------------------------------------------- server measurement
