@@ -22,5 +22,6 @@ class FetchedPage:
     since: str | None = None  # backfill range (YYYY-MM-DD): records outside it are not stored
     until: str | None = None
     record: dict[str, Any] | None = field(default=None, repr=False)  # set by ExtractPipeline
+    prepared: Any = field(default=None, repr=False)  # storage.common.Prepared, from the worker
     not_article: str | None = None  # why ExtractPipeline dropped it
     failed: bool = False  # could not be stored: progress must not move past it

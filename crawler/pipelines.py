@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from scrapy import Spider
@@ -14,7 +14,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import FetchedPage
-from crawler.records import extract_record
+from crawler.records import prepare_page
 from storage import ArchiveStore, RawPage, StorageError, open_store, redact_uri
 
 logger = logging.getLogger(__name__)
@@ -60,9 +60,9 @@ class ExtractPipeline:
         site = self.crawler.spider.site  # type: ignore[union-attr]
         raw = _raw(item)
         if self.pool is None:
-            result = extract_record(raw, site)
+            result = prepare_page(raw, site)
         else:
-            result = await asyncio.wrap_future(self.pool.submit(extract_record, raw, site))
+            result = await asyncio.wrap_future(self.pool.submit(prepare_page, raw, site))
         stats = self.crawler.stats
         assert stats is not None
         if isinstance(result, str):
@@ -70,13 +70,14 @@ class ExtractPipeline:
             stats.inc_value(f"uninews/not_article/{result}")
             item.not_article = result
             raise DropItem(f"not an article ({result}): {item.url}")
-        published = (result.get("published_at") or "")[:10]
+        published = (result.record.get("published_at") or "")[:10]
         if published and (
             (item.since and published < item.since) or (item.until and published > item.until)
         ):
             stats.inc_value("uninews/out_of_range")
             raise DropItem(f"published {published}, outside the backfill range: {item.url}")
-        item.record = result
+        item.record = result.record
+        item.prepared = result
         return item
 
 
@@ -88,6 +89,9 @@ class ArchivePipeline:
         self.uri = uri
         self.store: ArchiveStore | None = None
         self.owns_store = False
+        # One writer thread: SQLite and pymongo release the GIL while they work, so writes
+        # overlap with fetching instead of stalling the reactor; one thread keeps them ordered.
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -106,15 +110,21 @@ class ArchivePipeline:
         logger.info("Archiving into %s", redact_uri(self.uri))
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        self.writer.shutdown(wait=True)
         if self.owns_store and self.store is not None:
             self.store.close()
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+    async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, FetchedPage) or item.record is None:
             return item
         assert self.store is not None and self.crawler.stats is not None
+        store = self.store
         try:
-            result = self.store.upsert(item.record, _raw(item))
+            if item.prepared is not None:
+                write = self.writer.submit(store.upsert, item.record, prepared=item.prepared)
+            else:
+                write = self.writer.submit(store.upsert, item.record, _raw(item))
+            result = await asyncio.wrap_future(write)
         except StorageError as exc:
             # Stop cleanly: what is not stored is not known, so the next run fetches it again.
             logger.error("Store failed, stopping the crawl: %s", exc)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from crawler.extraction import EXTRACTOR_VERSION, NotAnArticle, extract_article
 from storage import RawPage
+from storage.common import Prepared, prepare
 
 if TYPE_CHECKING:
     from crawler.sites import Site
@@ -90,3 +91,13 @@ def extract_record(raw: RawPage, site: Site) -> dict[str, Any] | str:
     except NotAnArticle as exc:
         return exc.reason
     return build_record(article.as_dict(), raw, site)
+
+
+def prepare_page(raw: RawPage, site: Site) -> Prepared | str:
+    """Extraction plus everything the store derives (hashes, search terms, compressed page).
+
+    This is what extraction workers run: the crawl's own process only hands bytes over and
+    writes the result.
+    """
+    result = extract_record(raw, site)
+    return result if isinstance(result, str) else prepare(result, raw)

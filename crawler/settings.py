@@ -14,6 +14,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Items in the pipelines at once; each waits on an extraction worker, so a few per worker is
+# plenty (Scrapy's 100 only adds scheduling overhead to the crawl's main thread).
+CONCURRENT_ITEMS = 16
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # Article pages are 20-80 KB; anything past 16 MB is not a news page.

@@ -5,7 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from storage.common import Prepared
 
 
 class StorageError(Exception):
@@ -95,8 +98,14 @@ class ArchiveStore(Protocol):
     atomic: a crash leaves either the whole change or none of it.
     """
 
-    def upsert(self, record: dict[str, Any], raw: RawPage | None = None) -> StoreResult:
-        """Store one extracted article; dedupe by canonical URL, then by content hash."""
+    def upsert(
+        self, record: dict[str, Any], raw: RawPage | None = None, *, prepared: Prepared | None = None
+    ) -> StoreResult:
+        """Store one extracted article; dedupe by canonical URL, then by content hash.
+
+        `prepared` (from `storage.common.prepare`) carries the record with its hashes, search
+        terms and compressed raw page already computed; `record` and `raw` are then ignored.
+        """
 
     def get(self, id_or_url: str) -> dict[str, Any] | None:
         """The current record by id, URL, canonical URL or alias URL."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import zlib
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from storage import keys
+from storage.base import RawPage
 
 
 def utcnow() -> str:
@@ -60,6 +62,32 @@ def index_fields(record: dict[str, Any]) -> dict[str, Any]:
             " ".join(str(record.get(f) or "") for f in ("title", "subtitle", "text"))
         ),
     }
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A record with all a store derives from it computed ahead (hashes, search terms, the
+    compressed raw page), so extraction workers can do that work instead of the writer."""
+
+    record: dict[str, Any]
+    index: dict[str, Any]
+    raw: RawPage | None = None  # the fetch metadata; its body travels compressed below
+    raw_blob: bytes | None = None
+    raw_sha: str | None = None
+    raw_size: int = 0
+
+
+def prepare(record: dict[str, Any], raw: RawPage | None = None) -> Prepared:
+    if raw is None:
+        return Prepared(record, index_fields(record))
+    return Prepared(
+        record,
+        index_fields(record),
+        replace(raw, body=b""),
+        compress(raw.body),
+        body_sha(raw.body),
+        len(raw.body),
+    )
 
 
 def other_keys(record: dict[str, Any], canonical_key: str) -> list[tuple[str, str]]:

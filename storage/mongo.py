@@ -21,12 +21,11 @@ from storage.base import (
     StoreResult,
 )
 from storage.common import (
-    body_sha,
-    compress,
+    Prepared,
     decompress,
-    index_fields,
     is_substantial,
     other_keys,
+    prepare,
     utcnow,
     with_changes,
 )
@@ -166,10 +165,13 @@ class MongoStore:
         self.articles.update_one({"_id": aid}, {"$addToSet": {"aliases": url}})
 
     @_retrying
-    def upsert(self, record: dict[str, Any], raw: RawPage | None = None) -> StoreResult:
+    def upsert(
+        self, record: dict[str, Any], raw: RawPage | None = None, *, prepared: Prepared | None = None
+    ) -> StoreResult:
         from pymongo.errors import DuplicateKeyError
 
-        idx = index_fields(record)
+        p = prepared if prepared is not None else prepare(record, raw)
+        record, idx = p.record, p.index
         extra = other_keys(record, idx["url_key"])
         for _ in range(_MAX_ATTEMPTS):
             now = utcnow()
@@ -189,7 +191,7 @@ class MongoStore:
                     self.articles.update_one(
                         {"_id": dup["_id"]}, {"$set": {"last_seen": now}, "$inc": {"seen_count": 1}}
                     )
-                    self._put_raw(dup["_id"], raw)
+                    self._put_raw(dup["_id"], p)
                     return StoreResult(Outcome.DUPLICATE, dup["_id"], dup["version"])
             if found is None:
                 aid = keys.article_id(idx["url_key"])
@@ -201,7 +203,7 @@ class MongoStore:
                     continue  # another writer inserted it a moment ago: take the update path
                 for key, url in extra:
                     self._add_alias(key, aid, url, now)
-                self._put_raw(aid, raw)
+                self._put_raw(aid, p)
                 self.gone.delete_one({"_id": idx["url_key"]})
                 return StoreResult(Outcome.INSERTED, aid, 1)
 
@@ -239,7 +241,7 @@ class MongoStore:
             doc["aliases"] = old.get("aliases", [])
             res = self.articles.replace_one({"_id": aid, "version": version}, doc)
             if res.matched_count:
-                self._put_raw(aid, raw)
+                self._put_raw(aid, p)
                 return StoreResult(Outcome.NEW_VERSION, aid, version + 1)
         raise StorageError(f"could not store {record['url']}: too much concurrent change")
 
@@ -274,12 +276,13 @@ class MongoStore:
         )
         return doc
 
-    def _put_raw(self, aid: str, raw: RawPage | None) -> None:
+    def _put_raw(self, aid: str, p: Prepared) -> None:
+        raw = p.raw
         if raw is None:
             return
         from bson.binary import Binary
 
-        sha = body_sha(raw.body)
+        sha = p.raw_sha
         self.raw.update_one(
             {"_id": f"{aid}:{sha}"},
             {
@@ -291,8 +294,8 @@ class MongoStore:
                     "status": raw.status,
                     "headers": raw.headers,
                     "fetched_at": raw.fetched_at,
-                    "size": len(raw.body),
-                    "body": Binary(compress(raw.body)),
+                    "size": p.raw_size,
+                    "body": Binary(p.raw_blob or b""),
                 }
             },
             upsert=True,

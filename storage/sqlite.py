@@ -23,12 +23,11 @@ from storage.base import (
     StoreResult,
 )
 from storage.common import (
-    body_sha,
-    compress,
+    Prepared,
     decompress,
-    index_fields,
     is_substantial,
     other_keys,
+    prepare,
     utcnow,
     with_changes,
 )
@@ -175,8 +174,11 @@ class SQLiteStore:
             ).fetchone()
         return None
 
-    def upsert(self, record: dict[str, Any], raw: RawPage | None = None) -> StoreResult:
-        idx = index_fields(record)
+    def upsert(
+        self, record: dict[str, Any], raw: RawPage | None = None, *, prepared: Prepared | None = None
+    ) -> StoreResult:
+        p = prepared if prepared is not None else prepare(record, raw)
+        record, idx = p.record, p.index
         extra = other_keys(record, idx["url_key"])
         now = utcnow()
         with self._lock, self._tx() as db:
@@ -196,7 +198,7 @@ class SQLiteStore:
                         "UPDATE articles SET last_seen = ?, seen_count = seen_count + 1 WHERE id = ?",
                         (now, dup[0]),
                     )
-                    self._put_raw(db, dup[0], raw)
+                    self._put_raw(db, dup[0], p)
                     return StoreResult(Outcome.DUPLICATE, dup[0], dup[1])
             if found is None:
                 aid = keys.article_id(idx["url_key"])
@@ -228,7 +230,7 @@ class SQLiteStore:
                     db.execute(
                         "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)", (key, aid, url, now)
                     )
-                self._put_raw(db, aid, raw)
+                self._put_raw(db, aid, p)
                 db.execute("DELETE FROM gone WHERE url_key = ?", (idx["url_key"],))
                 return StoreResult(Outcome.INSERTED, aid, 1)
 
@@ -277,7 +279,7 @@ class SQLiteStore:
                 "UPDATE article_terms SET terms = ? WHERE rowid = ?",
                 (" ".join(idx["terms"]), rowid),
             )
-            self._put_raw(db, aid, raw)
+            self._put_raw(db, aid, p)
             return StoreResult(Outcome.NEW_VERSION, aid, new_version)
 
     @staticmethod
@@ -289,20 +291,20 @@ class SQLiteStore:
         return rec
 
     @staticmethod
-    def _put_raw(db: sqlite3.Connection, aid: str, raw: RawPage | None) -> None:
-        if raw is None:
+    def _put_raw(db: sqlite3.Connection, aid: str, p: Prepared) -> None:
+        if p.raw is None:
             return
         db.execute(
             "INSERT OR IGNORE INTO raw_pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 aid,
-                body_sha(raw.body),
-                raw.url,
-                raw.final_url,
-                raw.status,
-                json.dumps(raw.headers, ensure_ascii=False),
-                raw.fetched_at,
-                compress(raw.body),
+                p.raw_sha,
+                p.raw.url,
+                p.raw.final_url,
+                p.raw.status,
+                json.dumps(p.raw.headers, ensure_ascii=False),
+                p.raw.fetched_at,
+                p.raw_blob,
             ),
         )
 
@@ -396,22 +398,24 @@ class SQLiteStore:
         if query.author:
             where.append("a.people LIKE ?")
             params.append(f"%{query.author}%")
-        sql = (
-            f"SELECT a.record, a.last_seen, a.seen_count FROM articles a {join}"
-            f" {'WHERE ' + ' AND '.join(where) if where else ''}"
-            " ORDER BY a.pub_utc IS NULL, a.pub_utc DESC, a.first_seen DESC"
-        )
+        matched = f"FROM articles a {join} {'WHERE ' + ' AND '.join(where) if where else ''}"
+        order = " ORDER BY a.pub_utc DESC, a.first_seen DESC"  # NULL dates sort last
+        # FTS phrases of bigrams match exactly; only a lone CJK character needs a text check.
+        exact = not query.text or _fts_exact(query.text)
+        if query.limit and exact:
+            # Sort and cut on row ids, then load just those records: never the JSON of every match.
+            sql = (
+                "SELECT a.record, a.last_seen, a.seen_count FROM articles a JOIN"
+                f" (SELECT a.rowid AS rid {matched}{order} LIMIT ?) top ON top.rid = a.rowid{order}"
+            )
+            with self._lock:
+                rows: Any = self._db.execute(sql, [*params, query.limit]).fetchall()
+        else:
+            rows = self._stream(f"SELECT a.record, a.last_seen, a.seen_count {matched}{order}", params)
         emitted = 0
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall() if query.limit else None
-        cursor = rows if rows is not None else self._stream(sql, params)
-        for row in cursor:
+        for row in rows:
             rec = self._row_to_record(row)
-            if query.text and not keys.matches_text(rec, query.text):
-                continue
-            if query.author and not any(
-                query.author.lower() in p.lower() for p in keys.people(rec)
-            ):
+            if not exact and query.text and not keys.matches_text(rec, query.text):
                 continue
             yield rec
             emitted += 1
@@ -434,7 +438,7 @@ class SQLiteStore:
         if site:
             sql += " WHERE site = ?"
             params.append(site)
-        sql += " ORDER BY pub_utc IS NULL, pub_utc DESC, first_seen DESC"
+        sql += " ORDER BY pub_utc DESC, first_seen DESC"
         for row in self._stream(sql, params):
             yield self._row_to_record(row)
 
@@ -614,6 +618,14 @@ class SQLiteStore:
 
 def _dump(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def _fts_exact(text: str) -> bool:
+    """Whether the FTS expression for `text` alone decides a match (no lone CJK characters)."""
+    return all(
+        all(len(t) > 1 or t.isascii() for t in keys.search_terms(part)) and keys.search_terms(part)
+        for part in text.split()
+    )
 
 
 def _fts_query(text: str) -> str:
