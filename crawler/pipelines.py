@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+import queue
+import threading
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from scrapy import Spider
@@ -15,7 +17,8 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import FetchedPage
 from crawler.records import prepare_page
-from storage import ArchiveStore, RawPage, StorageError, open_store, redact_uri
+from storage import ArchiveStore, RawPage, StorageError, StoreResult, open_store, redact_uri
+from storage.common import Prepared, prepare
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,53 @@ class ExtractPipeline:
         return item
 
 
+class BatchWriter:
+    """One thread that stores what the crawl hands it, in batches of up to `size` records.
+
+    SQLite and pymongo release the GIL while they work, so writes overlap with fetching
+    instead of stalling the reactor; one thread keeps them in order; batches share a COMMIT.
+    """
+
+    def __init__(self, store: ArchiveStore, size: int = 64) -> None:
+        self.store = store
+        self.size = size
+        self.queue: queue.SimpleQueue[tuple[Prepared, Future[StoreResult]] | None] = (
+            queue.SimpleQueue()
+        )
+        self.thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
+        self.thread.start()
+
+    def submit(self, prepared: Prepared) -> Future[StoreResult]:
+        future: Future[StoreResult] = Future()
+        self.queue.put((prepared, future))
+        return future
+
+    def _run(self) -> None:
+        while (first := self.queue.get()) is not None:
+            batch = [first]
+            while len(batch) < self.size:
+                try:
+                    nxt = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self.queue.put(None)  # stop after this batch
+                    break
+                batch.append(nxt)
+            try:
+                results = self.store.upsert_many([p for p, _ in batch])
+            except BaseException as exc:
+                for _, fut in batch:
+                    fut.set_exception(exc)
+            else:
+                for (_, fut), result in zip(batch, results, strict=True):
+                    fut.set_result(result)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+
 class ArchivePipeline:
     """Stores records; counts each outcome (inserted, unchanged, new_version, duplicate)."""
 
@@ -89,9 +139,7 @@ class ArchivePipeline:
         self.uri = uri
         self.store: ArchiveStore | None = None
         self.owns_store = False
-        # One writer thread: SQLite and pymongo release the GIL while they work, so writes
-        # overlap with fetching instead of stalling the reactor; one thread keeps them ordered.
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+        self.writer: BatchWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -107,10 +155,12 @@ class ArchivePipeline:
         else:
             self.store = open_store(self.uri)
             self.owns_store = True
+        self.writer = BatchWriter(self.store)
         logger.info("Archiving into %s", redact_uri(self.uri))
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        self.writer.shutdown(wait=True)
+        if self.writer is not None:
+            self.writer.close()
         if self.owns_store and self.store is not None:
             self.store.close()
 
@@ -118,13 +168,10 @@ class ArchivePipeline:
         if not isinstance(item, FetchedPage) or item.record is None:
             return item
         assert self.store is not None and self.crawler.stats is not None
-        store = self.store
+        assert self.writer is not None
+        prepared = item.prepared if item.prepared is not None else prepare(item.record, _raw(item))
         try:
-            if item.prepared is not None:
-                write = self.writer.submit(store.upsert, item.record, prepared=item.prepared)
-            else:
-                write = self.writer.submit(store.upsert, item.record, _raw(item))
-            result = await asyncio.wrap_future(write)
+            result = await asyncio.wrap_future(self.writer.submit(prepared))
         except StorageError as exc:
             # Stop cleanly: what is not stored is not known, so the next run fetches it again.
             logger.error("Store failed, stopping the crawl: %s", exc)

@@ -99,13 +99,20 @@ class ArchiveStore(Protocol):
     """
 
     def upsert(
-        self, record: dict[str, Any], raw: RawPage | None = None, *, prepared: Prepared | None = None
+        self,
+        record: dict[str, Any],
+        raw: RawPage | None = None,
+        *,
+        prepared: Prepared | None = None,
     ) -> StoreResult:
         """Store one extracted article; dedupe by canonical URL, then by content hash.
 
         `prepared` (from `storage.common.prepare`) carries the record with its hashes, search
         terms and compressed raw page already computed; `record` and `raw` are then ignored.
         """
+
+    def upsert_many(self, batch: list[Prepared]) -> list[StoreResult]:
+        """Upsert prepared records in order, in one transaction where the backend has them."""
 
     def get(self, id_or_url: str) -> dict[str, Any] | None:
         """The current record by id, URL, canonical URL or alias URL."""

@@ -166,7 +166,11 @@ class MongoStore:
 
     @_retrying
     def upsert(
-        self, record: dict[str, Any], raw: RawPage | None = None, *, prepared: Prepared | None = None
+        self,
+        record: dict[str, Any],
+        raw: RawPage | None = None,
+        *,
+        prepared: Prepared | None = None,
     ) -> StoreResult:
         from pymongo.errors import DuplicateKeyError
 
@@ -244,6 +248,10 @@ class MongoStore:
                 self._put_raw(aid, p)
                 return StoreResult(Outcome.NEW_VERSION, aid, version + 1)
         raise StorageError(f"could not store {record['url']}: too much concurrent change")
+
+    def upsert_many(self, batch: list[Prepared]) -> list[StoreResult]:
+        # MongoDB standalone servers have no multi-document transactions: one at a time.
+        return [self.upsert(p.record, prepared=p) for p in batch]
 
     @staticmethod
     def _document(

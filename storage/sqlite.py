@@ -175,112 +175,123 @@ class SQLiteStore:
         return None
 
     def upsert(
-        self, record: dict[str, Any], raw: RawPage | None = None, *, prepared: Prepared | None = None
+        self,
+        record: dict[str, Any],
+        raw: RawPage | None = None,
+        *,
+        prepared: Prepared | None = None,
     ) -> StoreResult:
         p = prepared if prepared is not None else prepare(record, raw)
+        with self._lock, self._tx() as db:
+            return self._upsert(db, p)
+
+    def upsert_many(self, batch: list[Prepared]) -> list[StoreResult]:
+        # One transaction for the batch: a crash loses it whole, and what is not stored is
+        # fetched again by the next run; per-record COMMITs were a tenth of a crawl's time.
+        with self._lock, self._tx() as db:
+            return [self._upsert(db, p) for p in batch]
+
+    def _upsert(self, db: sqlite3.Connection, p: Prepared) -> StoreResult:
         record, idx = p.record, p.index
         extra = other_keys(record, idx["url_key"])
         now = utcnow()
-        with self._lock, self._tx() as db:
-            found = self._find(db, [idx["url_key"], *(k for k, _ in extra)])
-            if found is None and is_substantial(record):
-                dup = db.execute(
-                    "SELECT id, version FROM articles WHERE content_hash = ? AND site = ? LIMIT 1",
-                    (idx["content_hash"], record.get("site")),
-                ).fetchone()
-                if dup is not None:
-                    for key, url in [(idx["url_key"], record.get("canonical_url") or ""), *extra]:
-                        db.execute(
-                            "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)",
-                            (key, dup[0], url or record["url"], now),
-                        )
+        found = self._find(db, [idx["url_key"], *(k for k, _ in extra)])
+        if found is None and is_substantial(record):
+            dup = db.execute(
+                "SELECT id, version FROM articles WHERE content_hash = ? AND site = ? LIMIT 1",
+                (idx["content_hash"], record.get("site")),
+            ).fetchone()
+            if dup is not None:
+                for key, url in [(idx["url_key"], record.get("canonical_url") or ""), *extra]:
                     db.execute(
-                        "UPDATE articles SET last_seen = ?, seen_count = seen_count + 1 WHERE id = ?",
-                        (now, dup[0]),
+                        "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)",
+                        (key, dup[0], url or record["url"], now),
                     )
-                    self._put_raw(db, dup[0], p)
-                    return StoreResult(Outcome.DUPLICATE, dup[0], dup[1])
-            if found is None:
-                aid = keys.article_id(idx["url_key"])
-                rec = self._stamp(record, aid, 1, now, now, 1)
-                cur = db.execute(
-                    "INSERT INTO articles (id, url_key, site, url, pub_utc, pub_date, content_hash,"
-                    " record_hash, version, first_seen, last_seen, seen_count, people, record)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 1, ?, ?)",
-                    (
-                        aid,
-                        idx["url_key"],
-                        record.get("site") or "",
-                        record["url"],
-                        idx["pub_utc"],
-                        idx["pub_date"],
-                        idx["content_hash"],
-                        idx["record_hash"],
-                        now,
-                        now,
-                        _SEP.join(idx["people"]),
-                        _dump(rec),
-                    ),
-                )
-                db.execute(
-                    "INSERT INTO article_terms (rowid, terms) VALUES (?, ?)",
-                    (cur.lastrowid, " ".join(idx["terms"])),
-                )
-                for key, url in extra:
-                    db.execute(
-                        "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)", (key, aid, url, now)
-                    )
-                self._put_raw(db, aid, p)
-                db.execute("DELETE FROM gone WHERE url_key = ?", (idx["url_key"],))
-                return StoreResult(Outcome.INSERTED, aid, 1)
-
-            aid, version, old_hash, rowid = found
-            for key, url in extra:
-                db.execute(
-                    "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)", (key, aid, url, now)
-                )
-            if old_hash == idx["record_hash"]:
                 db.execute(
                     "UPDATE articles SET last_seen = ?, seen_count = seen_count + 1 WHERE id = ?",
-                    (now, aid),
+                    (now, dup[0]),
                 )
-                return StoreResult(Outcome.UNCHANGED, aid, version)
-
-            old_row = db.execute(
-                "SELECT record, first_seen, seen_count FROM articles WHERE id = ?", (aid,)
-            ).fetchone()
-            old = json.loads(old_row[0])
-            new_version = version + 1
-            changed = keys.changed_fields(old, record)
-            db.execute(
-                "INSERT INTO versions VALUES (?, ?, ?, ?, ?)",
-                (aid, version, old.get("last_seen") or old_row[1], "[]", old_row[0]),
-            )
-            rec = self._stamp(record, aid, new_version, old_row[1], now, old_row[2] + 1)
-            rec["changed"] = changed
-            db.execute(
-                "UPDATE articles SET url = ?, pub_utc = ?, pub_date = ?, content_hash = ?,"
-                " record_hash = ?, version = ?, last_seen = ?, seen_count = seen_count + 1,"
-                " people = ?, record = ? WHERE id = ?",
+                self._put_raw(db, dup[0], p)
+                return StoreResult(Outcome.DUPLICATE, dup[0], dup[1])
+        if found is None:
+            aid = keys.article_id(idx["url_key"])
+            rec = self._stamp(record, aid, 1, now, now, 1)
+            cur = db.execute(
+                "INSERT INTO articles (id, url_key, site, url, pub_utc, pub_date, content_hash,"
+                " record_hash, version, first_seen, last_seen, seen_count, people, record)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 1, ?, ?)",
                 (
+                    aid,
+                    idx["url_key"],
+                    record.get("site") or "",
                     record["url"],
                     idx["pub_utc"],
                     idx["pub_date"],
                     idx["content_hash"],
                     idx["record_hash"],
-                    new_version,
+                    now,
                     now,
                     _SEP.join(idx["people"]),
                     _dump(rec),
-                    aid,
                 ),
             )
             db.execute(
-                "UPDATE article_terms SET terms = ? WHERE rowid = ?",
-                (" ".join(idx["terms"]), rowid),
+                "INSERT INTO article_terms (rowid, terms) VALUES (?, ?)",
+                (cur.lastrowid, " ".join(idx["terms"])),
             )
+            for key, url in extra:
+                db.execute(
+                    "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)", (key, aid, url, now)
+                )
             self._put_raw(db, aid, p)
-            return StoreResult(Outcome.NEW_VERSION, aid, new_version)
+            db.execute("DELETE FROM gone WHERE url_key = ?", (idx["url_key"],))
+            return StoreResult(Outcome.INSERTED, aid, 1)
+
+        aid, version, old_hash, rowid = found
+        for key, url in extra:
+            db.execute("INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)", (key, aid, url, now))
+        if old_hash == idx["record_hash"]:
+            db.execute(
+                "UPDATE articles SET last_seen = ?, seen_count = seen_count + 1 WHERE id = ?",
+                (now, aid),
+            )
+            return StoreResult(Outcome.UNCHANGED, aid, version)
+
+        old_row = db.execute(
+            "SELECT record, first_seen, seen_count FROM articles WHERE id = ?", (aid,)
+        ).fetchone()
+        old = json.loads(old_row[0])
+        new_version = version + 1
+        changed = keys.changed_fields(old, record)
+        db.execute(
+            "INSERT INTO versions VALUES (?, ?, ?, ?, ?)",
+            (aid, version, old.get("last_seen") or old_row[1], "[]", old_row[0]),
+        )
+        rec = self._stamp(record, aid, new_version, old_row[1], now, old_row[2] + 1)
+        rec["changed"] = changed
+        db.execute(
+            "UPDATE articles SET url = ?, pub_utc = ?, pub_date = ?, content_hash = ?,"
+            " record_hash = ?, version = ?, last_seen = ?, seen_count = seen_count + 1,"
+            " people = ?, record = ? WHERE id = ?",
+            (
+                record["url"],
+                idx["pub_utc"],
+                idx["pub_date"],
+                idx["content_hash"],
+                idx["record_hash"],
+                new_version,
+                now,
+                _SEP.join(idx["people"]),
+                _dump(rec),
+                aid,
+            ),
+        )
+        db.execute(
+            "UPDATE article_terms SET terms = ? WHERE rowid = ?",
+            (" ".join(idx["terms"]), rowid),
+        )
+        self._put_raw(db, aid, p)
+        return StoreResult(Outcome.NEW_VERSION, aid, new_version)
 
     @staticmethod
     def _stamp(
@@ -411,7 +422,9 @@ class SQLiteStore:
             with self._lock:
                 rows: Any = self._db.execute(sql, [*params, query.limit]).fetchall()
         else:
-            rows = self._stream(f"SELECT a.record, a.last_seen, a.seen_count {matched}{order}", params)
+            rows = self._stream(
+                f"SELECT a.record, a.last_seen, a.seen_count {matched}{order}", params
+            )
         emitted = 0
         for row in rows:
             rec = self._row_to_record(row)

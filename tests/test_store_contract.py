@@ -244,3 +244,17 @@ def test_gone_urls_are_known_until_an_article_appears(store: Any) -> None:
     store.upsert(rec("http://x.edu/404.htm"))
     assert store.count() == 1
     assert store.known_urls(["http://x.edu/404.htm"]) == {"http://x.edu/404.htm"}
+
+
+def test_upsert_many_in_one_go(store: Any) -> None:
+    from storage.common import prepare
+
+    batch = [
+        prepare(rec(f"http://x.edu/{i}", text=BODY + str(i)), raw(f"http://x.edu/{i}"))
+        for i in range(5)
+    ]
+    batch.append(prepare(rec("http://x.edu/0", text=BODY + "0")))  # the same article again
+    results = store.upsert_many(batch)
+    assert [r.outcome for r in results] == [Outcome.INSERTED] * 5 + [Outcome.UNCHANGED]
+    assert store.count() == 5
+    assert len(list(store.raw_pages())) == 5
