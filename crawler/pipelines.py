@@ -16,7 +16,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import FetchedPage
-from crawler.records import prepare_page
+from crawler.records import prepare_page, prepare_page_in_worker, set_worker_site
 from storage import ArchiveStore, RawPage, StorageError, StoreResult, open_store, redact_uri
 from storage.common import Prepared, prepare
 
@@ -49,7 +49,11 @@ class ExtractPipeline:
             # reactor's process, which has threads, can deadlock), preloaded with the extractor.
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["crawler.records"])
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            site = self.crawler.spider.site  # type: ignore[union-attr]
+            # The site goes to each worker once, not with every page.
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=ctx, initializer=set_worker_site, initargs=(site,)
+            )
             logger.info("Extracting in %d worker process(es)", self.workers)
 
     def close_spider(self, spider: Spider | None = None) -> None:
@@ -65,7 +69,7 @@ class ExtractPipeline:
         if self.pool is None:
             result = prepare_page(raw, site)
         else:
-            result = await asyncio.wrap_future(self.pool.submit(prepare_page, raw, site))
+            result = await asyncio.wrap_future(self.pool.submit(prepare_page_in_worker, raw))
         stats = self.crawler.stats
         assert stats is not None
         if isinstance(result, str):

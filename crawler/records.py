@@ -101,3 +101,17 @@ def prepare_page(raw: RawPage, site: Site) -> Prepared | str:
     """
     result = extract_record(raw, site)
     return result if isinstance(result, str) else prepare(result, raw)
+
+
+_worker_site: Site | None = None
+
+
+def set_worker_site(site: Site) -> None:
+    """Extraction worker initializer: the site this worker extracts for."""
+    global _worker_site  # noqa: PLW0603 - one per worker process, set once at its start
+    _worker_site = site
+
+
+def prepare_page_in_worker(raw: RawPage) -> Prepared | str:
+    assert _worker_site is not None, "set_worker_site was not called in this worker"
+    return prepare_page(raw, _worker_site)

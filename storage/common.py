@@ -58,8 +58,10 @@ def index_fields(record: dict[str, Any]) -> dict[str, Any]:
         "pub_utc": published_utc(record.get("published_at")),
         "pub_date": published_date(record.get("published_at")),
         "people": keys.people(record),
-        "terms": keys.search_terms(
-            " ".join(str(record.get(f) or "") for f in ("title", "subtitle", "text"))
+        # One space-separated string, in text order (FTS phrases need the order): thousands of
+        # little strings would cost more to pickle back from an extraction worker than to make.
+        "terms": " ".join(
+            keys.search_terms(" ".join(str(record.get(f) or "") for f in ("title", "subtitle", "text")))
         ),
     }
 

@@ -276,7 +276,7 @@ class MongoStore:
             else None,
             pub_date=idx["pub_date"],
             people=idx["people"],
-            terms=sorted(set(idx["terms"])),
+            terms=sorted(set(idx["terms"].split())),
             version=version,
             first_seen=first,
             last_seen=last,

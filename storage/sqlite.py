@@ -237,7 +237,7 @@ class SQLiteStore:
             )
             db.execute(
                 "INSERT INTO article_terms (rowid, terms) VALUES (?, ?)",
-                (cur.lastrowid, " ".join(idx["terms"])),
+                (cur.lastrowid, idx["terms"]),
             )
             for key, url in extra:
                 db.execute(
@@ -288,7 +288,7 @@ class SQLiteStore:
         )
         db.execute(
             "UPDATE article_terms SET terms = ? WHERE rowid = ?",
-            (" ".join(idx["terms"]), rowid),
+            (idx["terms"], rowid),
         )
         self._put_raw(db, aid, p)
         return StoreResult(Outcome.NEW_VERSION, aid, new_version)
