@@ -9,7 +9,6 @@ import json
 import logging
 import platform
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -19,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bench.common import git_commit
 from bench.scoring import Scores, cjk_tokens, score_pages, word_tokens
 
 logger = logging.getLogger(__name__)
@@ -285,21 +285,6 @@ def _versions() -> dict[str, str | None]:
     return versions
 
 
-def _commit() -> str | None:
-    try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except OSError:
-        return None
-    return (proc.stdout.strip() or None) if proc.returncode == 0 else None
-
-
 # --------------------------------------------------------------------------- benchmarks
 
 
@@ -470,7 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {
         "python": platform.python_version(),
         "versions": _versions(),
-        "commit": _commit(),
+        "commit": git_commit(),
     }
     if args.only in (None, "eval"):
         results["eval"] = bench_eval(args.repeat, report)

@@ -52,7 +52,10 @@ class ExtractPipeline:
             site = self.crawler.spider.site  # type: ignore[union-attr]
             # The site goes to each worker once, not with every page.
             self.pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=ctx, initializer=set_worker_site, initargs=(site,)
+                max_workers=self.workers,
+                mp_context=ctx,
+                initializer=set_worker_site,
+                initargs=(site,),
             )
             logger.info("Extracting in %d worker process(es)", self.workers)
 

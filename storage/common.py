@@ -61,7 +61,9 @@ def index_fields(record: dict[str, Any]) -> dict[str, Any]:
         # One space-separated string, in text order (FTS phrases need the order): thousands of
         # little strings would cost more to pickle back from an extraction worker than to make.
         "terms": " ".join(
-            keys.search_terms(" ".join(str(record.get(f) or "") for f in ("title", "subtitle", "text")))
+            keys.search_terms(
+                " ".join(str(record.get(f) or "") for f in ("title", "subtitle", "text"))
+            )
         ),
     }
 

@@ -141,6 +141,10 @@ class SQLiteStore:
         except OSError as exc:
             raise StorageError(f"cannot open SQLite store {self.path}: {exc.strerror}") from None
         self._lock = threading.RLock()
+        # A second connection for the crawl's "is this URL known?" reads: in WAL mode readers
+        # never wait for the writer, so a listing page is not held up behind a write batch.
+        self._reader = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+        self._read_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
@@ -365,11 +369,11 @@ class SQLiteStore:
             by_key.setdefault(keys.url_key(u), []).append(u)
         found: set[str] = set()
         key_list = list(by_key)
-        with self._lock:
+        with self._read_lock:
             for i in range(0, len(key_list), 500):  # SQLite caps bound parameters
                 chunk = key_list[i : i + 500]
                 marks = ",".join("?" * len(chunk))
-                for (k,) in self._db.execute(
+                for (k,) in self._reader.execute(
                     f"SELECT url_key FROM articles WHERE url_key IN ({marks})"
                     f" UNION SELECT url_key FROM aliases WHERE url_key IN ({marks})"
                     f" UNION SELECT url_key FROM gone WHERE url_key IN ({marks})",
@@ -627,6 +631,8 @@ class SQLiteStore:
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):  # already closed
             self._db.close()
+        with contextlib.suppress(sqlite3.Error, AttributeError):
+            self._reader.close()
 
 
 def _dump(record: dict[str, Any]) -> str:

@@ -40,6 +40,33 @@ def uninews(
     )
 
 
+def crawl(
+    site: str, sites_dir: Path, store: str, base_url: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """`uninews crawl SITE` from a mirror at `base_url`, fast settings."""
+    return uninews(
+        "crawl",
+        site,
+        "--sites-dir",
+        str(sites_dir),
+        "--store",
+        store,
+        "--base-url",
+        base_url,
+        *FAST,
+        *extra,
+    )
+
+
+def start_slow(args: list[str], base_url: str) -> subprocess.Popen[bytes]:
+    """`uninews ARGS` in the background, one request at a time and slowly, so a kill lands half-way."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "uninews", *args, "--base-url", base_url,
+         "-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.15"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+
+
 def write_site(sites_dir: Path, **keys: object) -> Path:
     """A site file with the given keys (and sensible defaults for the required ones)."""
     data: dict[str, object] = {

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from storage import open_store
-from tests.crawling import FAST, LEGACY_ARTICLE_URL, ROOT, summary_counts, uninews, write_site
+from tests.crawling import (
+    FAST,
+    LEGACY_ARTICLE_URL,
+    crawl,
+    start_slow,
+    summary_counts,
+    uninews,
+    write_site,
+)
 from tests.sitegen import SiteSpec, build_site, serve
 
 NEWS = "news.tsinghua.edu.cn"
@@ -86,13 +92,7 @@ def test_killed_backfill_resumes_without_redoing_finished_pages(tmp_path: Path) 
         *FAST,
     ]
     with serve(tmp_path / "site" / NEWS) as server:
-        # One request at a time, slowly, so that a kill lands half-way.
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uninews", *args, "--base-url", server.url,
-             "-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.15"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-        )  # fmt: skip
+        proc = start_slow(args, server.url)
         deadline = time.monotonic() + 60
         state = None
         while time.monotonic() < deadline and proc.poll() is None:
@@ -131,16 +131,11 @@ def test_robots_txt_is_obeyed(tmp_path: Path) -> None:
     sites, _ = _site(tmp_path, SiteSpec(robots_disallow={NEWS: ["/publish/news/4205/2015/"]}))
     store = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     with serve(tmp_path / "site" / NEWS) as server:
-        done = uninews(
-            "crawl",
+        done = crawl(
             "bf",
-            "--sites-dir",
-            str(sites),
-            "--store",
+            sites,
             store,
-            "--base-url",
             server.url,
-            *FAST,
         )
         requests = server.requests
     assert done.returncode == 0, done.stderr[-2000:]
@@ -194,12 +189,7 @@ def test_killed_incremental_crawl_then_rerun_finishes_the_job(tmp_path: Path) ->
     store = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     args = ["crawl", "bf", "--sites-dir", str(sites), "--store", store, *FAST]
     with serve(tmp_path / "site" / NEWS) as server:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uninews", *args, "--base-url", server.url,
-             "-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.15"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-        )  # fmt: skip
+        proc = start_slow(args, server.url)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             if (tmp_path / "a.sqlite3").exists():

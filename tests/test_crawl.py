@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from storage import open_store
-from tests.crawling import FAST, LEGACY_ARTICLE_URL, summary_counts, uninews, write_site
+from tests.crawling import FAST, LEGACY_ARTICLE_URL, crawl, summary_counts, uninews, write_site
 from tests.sitegen import LocalSite, Manifest, add_articles, build_site, serve
 
 NEWS = "news.tsinghua.edu.cn"
@@ -236,16 +236,11 @@ def test_other_layouts_crawl_completely(
                language="en" if layout == "english" else "zh")  # fmt: skip
     store = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     with serve(tmp_path / "site" / host) as server:
-        done = uninews(
-            "crawl",
+        done = crawl(
             "t",
-            "--sites-dir",
-            str(sites),
-            "--store",
+            sites,
             store,
-            "--base-url",
             server.url,
-            *FAST,
         )
     assert done.returncode == 0, done.stderr[-2000:]
     expected = [a for a in m.articles if a.layout == layout]

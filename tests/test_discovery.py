@@ -52,17 +52,43 @@ def test_sitemaps_and_feeds_feed_the_crawl(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     gone = set(m.not_found) | set(m.stubs)
     with serve(tmp_path / "site" / NEWS) as server:
-        first = uninews("crawl", "sm", "--sites-dir", str(sites), "--store", store, "--base-url", server.url, *FAST)
+        first = uninews(
+            "crawl",
+            "sm",
+            "--sites-dir",
+            str(sites),
+            "--store",
+            store,
+            "--base-url",
+            server.url,
+            *FAST,
+        )
         assert first.returncode == 0, first.stderr[-2000:]
         server.reset()
-        again = uninews("crawl", "sm", "--sites-dir", str(sites), "--store", store, "--base-url", server.url, *FAST)
+        again = uninews(
+            "crawl",
+            "sm",
+            "--sites-dir",
+            str(sites),
+            "--store",
+            store,
+            "--base-url",
+            server.url,
+            *FAST,
+        )
         second_requests = server.requests
     s = open_store(store)
-    stored = {r["url"] for r in s.iter_records()} | {a for r in s.iter_records() for a in r["aliases"]}
+    stored = {r["url"] for r in s.iter_records()} | {
+        a for r in s.iter_records() for a in r["aliases"]
+    }
     s.close()
     assert set(from_sitemap + from_feed) - gone <= stored
     assert summary_counts(again.stdout)["articles fetched"] == 0
-    assert sorted(r for r in second_requests if r != "/robots.txt") == ["/rss.xml", "/sitemap-news.xml", "/sitemap.xml"]
+    assert sorted(r for r in second_requests if r != "/robots.txt") == [
+        "/rss.xml",
+        "/sitemap-news.xml",
+        "/sitemap.xml",
+    ]
 
 
 def test_backfill_uses_sitemap_dates(tmp_path: Path) -> None:

@@ -31,7 +31,9 @@ def _raw(url: str, body: bytes) -> RawPage:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "mongomock"])
-def test_reprocess_rewrites_only_what_changed(tmp_path: Path, backend: str, monkeypatch: Any) -> None:
+def test_reprocess_rewrites_only_what_changed(
+    tmp_path: Path, backend: str, monkeypatch: Any
+) -> None:
     m = build_site(tmp_path / "site")
     uri = store_uri(backend, tmp_path)
     store = open_store(uri)
@@ -72,7 +74,11 @@ def test_show_versions_lists_changes(tmp_path: Path) -> None:
     assert len(lines) == 2
     assert lines[0].startswith("v1") and "first version" in lines[0]
     assert lines[1].startswith("v2") and "title" in lines[1] and "New title" in lines[1]
-    data = json.loads(uninews("show", "http://x.edu/a/1.htm", "--versions", "--format", "json", "--store", uri).stdout)
+    data = json.loads(
+        uninews(
+            "show", "http://x.edu/a/1.htm", "--versions", "--format", "json", "--store", uri
+        ).stdout
+    )
     assert [v["version"] for v in data] == [1, 2]
 
 

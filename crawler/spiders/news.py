@@ -32,6 +32,7 @@ from storage.common import utcnow
 logger = logging.getLogger(__name__)
 
 MODES = ("incremental", "backfill", "full")
+FRONTIER_STEP = 10
 
 
 @dataclass
@@ -56,7 +57,7 @@ class _Chain:
     committed: int = 0  # pages 1..committed are finished and saved
     stale: int = 0  # consecutive pages with nothing new (incremental mode)
     catch_up: int = 0  # an interrupted walk reached this page: never stop as stale before it
-    frontier: int = 0  # deepest page parsed in this run
+    frontier: int = 0  # the walk's depth as recorded in the store (ahead of the real one)
 
 
 class NewsSpider(scrapy.Spider):
@@ -255,11 +256,14 @@ class NewsSpider(scrapy.Spider):
         go_on = page.next_url is not None and (self.max_pages is None or page_no < self.max_pages)
         dates = [i.listed_date for i in items if i.listed_date]
         if self.mode != "backfill" and self.store is not None and page_no > chain.frontier:
-            chain.frontier = page_no
-            if page_no >= chain.catch_up:
-                self.store.set_state(
-                    self._walk_key(listing), {"complete": False, "frontier": page_no}
-                )
+            # Recorded ahead of the walk, every FRONTIER_STEP pages: a write per listing page
+            # would wait on the archive's writer, and a frontier too deep only costs a few extra
+            # listing pages after an interruption, where one too shallow would lose articles.
+            chain.frontier = page_no + FRONTIER_STEP
+            self.store.set_state(
+                self._walk_key(listing),
+                {"complete": False, "frontier": max(chain.frontier, chain.catch_up - 1)},
+            )
         if go_on and self.mode == "incremental":
             chain.stale = 0 if todo else chain.stale + 1
             if chain.stale > self.site.incremental_pages and page_no >= chain.catch_up:
