@@ -79,13 +79,16 @@ class ExtractPipeline:
             stats.inc_value("uninews/not_article")
             stats.inc_value(f"uninews/not_article/{result}")
             item.not_article = result
-            raise DropItem(f"not an article ({result}): {item.url}")
+            # Expected on every site (withdrawn stubs): counted and logged, not a warning.
+            raise DropItem(f"not an article ({result}): {item.url}", log_level="INFO")
         published = (result.record.get("published_at") or "")[:10]
         if published and (
             (item.since and published < item.since) or (item.until and published > item.until)
         ):
             stats.inc_value("uninews/out_of_range")
-            raise DropItem(f"published {published}, outside the backfill range: {item.url}")
+            raise DropItem(
+                f"published {published}, outside the backfill range: {item.url}", log_level="INFO"
+            )
         item.record = result.record
         item.prepared = result
         return item

@@ -8,6 +8,7 @@ deep as a date range needs, resumable), `full` (walk everything, refetch nothing
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -86,6 +87,7 @@ class NewsSpider(scrapy.Spider):
             name = site or self.site_name
             if not name:
                 raise ValueError("which site? pass -a site=NAME")
+            sites_dir = sites_dir or os.environ.get("UNINEWS_SITES_DIR")
             self.site = get_site(name, Path(sites_dir) if sites_dir else None)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
