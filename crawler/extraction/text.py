@@ -147,10 +147,13 @@ def text_of(el: HtmlElement | None) -> str:
 
 
 def clean_html(elements: Iterable[HtmlElement]) -> str:
-    """Body HTML fit to archive: no scripts, styles, event handlers, classes or inline styles."""
+    """Body HTML fit to archive: no scripts, styles, event handlers, classes or inline styles.
+
+    Cleans the elements in place (copying every article body cost more than the cleaning):
+    call it last, once every other field has been read from them.
+    """
     parts = []
     for el in elements:
-        el = _copy(el)
         for bad in el.xpath(".//script|.//style|.//noscript|.//iframe|.//form|.//input|.//button"):
             bad.drop_tree()
         for node in el.iter():
@@ -161,9 +164,3 @@ def clean_html(elements: Iterable[HtmlElement]) -> str:
                     del node.attrib[attr]
         parts.append(etree.tostring(el, encoding="unicode", method="html", with_tail=False))
     return "\n".join(parts)
-
-
-def _copy(el: HtmlElement) -> HtmlElement:
-    import copy
-
-    return copy.deepcopy(el)

@@ -169,6 +169,9 @@ class ArticlePage:
     # --- assembly ---------------------------------------------------------------------------
     def not_an_article(self) -> None:
         """Raise NotAnArticle for redirect stubs and empty shells."""
+        body = self.tree.find("body")
+        if body is not None and len(body.text_content()) > 3000:
+            return  # text everywhere (scripts included) is cheap to count; stubs have none
         visible = self.body_text
         scripts = " ".join(s.text or "" for s in self.tree.iter("script"))
         refresh = self.tree.xpath('//meta[translate(@http-equiv,"REFSH","refsh")="refresh"]')
@@ -318,13 +321,13 @@ class ArticlePage:
         )
         updated = parse_date(self.selected_text("updated_at"), self.tz) or self.updated_at()
         source = self.selected_text("source") or self.source() or people.source
-        return Article(
+        article = Article(
             url=self.url,
             canonical_url=self.canonical_url(),
             title=title,
             subtitle=subtitle,
             text=text,
-            html=clean_html(body),
+            html="",
             published_at=iso(published),
             updated_at=iso(updated) if updated and updated != published else None,
             source=source,
@@ -339,6 +342,8 @@ class ArticlePage:
             keywords=self.keywords(),
             layout=self.layout,
         )
+        article.html = clean_html(body)  # last: it cleans the body elements in place
+        return article
 
 
 def _block_of(el: HtmlElement) -> HtmlElement | None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import cached_property
 
 import lxml.html
+from lxml import etree
 from lxml.html import HtmlElement
 from readability import Document
 
@@ -20,20 +21,28 @@ from crawler.extraction.text import fold, text_of
 logger = logging.getLogger(__name__)
 
 _TITLE_SPLIT = re.compile(r"\s+[-|–—_·]\s+|_")
-_BYLINE_SELECTORS = (
-    '//*[@rel="author"]',
-    '//*[@itemprop="author"]//*[@itemprop="name"]',
-    '//*[@itemprop="author" and not(.//*[@itemprop="name"])]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " full-name ")]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " byline ")]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " author-name ")]',
-    '//*[contains(@class, "field--name-field-author")]',
+# Byline elements, most trustworthy kind first; one pass over the page finds them all.
+_BYLINE_KINDS = (
+    ("rel", "author"),
+    ("itemprop", "author"),
+    ("class", "full-name"),
+    ("class", "byline"),
+    ("class", "author-name"),
+    ("class", "field--name-field-author"),
 )
-_DATE_XPATHS = (
-    '//*[@itemprop="datePublished"]',
-    "//time[@datetime]",
-    '//*[contains(concat(" ", normalize-space(@class), " "), " date ")]',
-    '//*[contains(@class, "publish") and contains(@class, "date")]',
+_BYLINE_XPATH = etree.XPath(
+    "//*[@rel='author' or @itemprop='author' or @class and (contains(@class, 'full-name')"
+    " or contains(@class, 'byline') or contains(@class, 'author-name')"
+    " or contains(@class, 'field--name-field-author'))]"
+)
+_DATE_XPATHS = tuple(
+    etree.XPath(x)
+    for x in (
+        '//*[@itemprop="datePublished"]',
+        "//time[@datetime]",
+        '//*[contains(concat(" ", normalize-space(@class), " "), " date ")]',
+        '//*[contains(@class, "publish") and contains(@class, "date")]',
+    )
 )
 # Lines readability keeps that no reader counts as the article: share bars, "related" headers,
 # photo credits and slideshow counters, update stamps, lone numbers.
@@ -52,16 +61,16 @@ _BOILERPLATE_LINE = re.compile(
 )
 
 
-_HEADLINE_XPATH = (
-    "//body//*[self::h1 or self::h2 or contains(@class, 'biaoti') or contains(@class, 'headline')"
+_HEADLINE_XPATH = etree.XPath(
+    "//body//*[self::h1 or self::h2 or @class and (contains(@class, 'biaoti') or contains(@class, 'headline')"
     " or contains(@class, 'arti_title') or contains(@class, 'article-title')"
     " or contains(@class, 'news_title') or contains(@class, 'v_news_title')"
-    " or @class='title' or @class='bt' or @class='tit']"
+    " or @class='title' or @class='bt' or @class='tit')]"
 )
 
 
-_DEK_XPATH = (
-    "//body//*[contains(@class, 'field--name-field-subtitle') or contains(@class, 'subtitle')"
+_DEK_XPATH = etree.XPath(
+    "//body//*[@class][contains(@class, 'field--name-field-subtitle') or contains(@class, 'subtitle')"
     " or contains(@class, 'standfirst') or contains(@class, 'dek') or contains(@class, 'news-excerpt')"
     " or contains(@class, 'subheadline')][not(ancestor::a)]"
 )
@@ -105,10 +114,13 @@ class ReadabilityArticlePage(ArticlePage):
                 continue
             if any(a.tag in ("blockquote", "table") for a in el.iterancestors()):
                 continue  # embedded posts and data tables are content, links and all
-            # Link lists inside the article container: "related", tags, more-from.
-            text_len = len(text_of(el))
-            if 0 < text_len < 600 and _link_density(el) > 0.6:
-                el.drop_tree()
+            # Link lists inside the article container: "related", tags, more-from. Raw
+            # text_content() lengths (C, no folding) are close enough for a ratio.
+            text_len = len(el.text_content().strip())
+            if 0 < text_len < 600:
+                linked = sum(len(a.text_content().strip()) for a in el.iter("a"))
+                if linked > 0.6 * text_len:
+                    el.drop_tree()
         return [summary]
 
     from_readability = False  # set when readability chose the body (no layout selector did)
@@ -209,7 +221,7 @@ class ReadabilityArticlePage(ArticlePage):
         Old CMS pages often have a generic <title> (the site name); their headline sits in a
         `td.biaoti` or a `div.title` before the body.
         """
-        for el in self.tree.xpath(_HEADLINE_XPATH):
+        for el in _HEADLINE_XPATH(self.tree):
             t = text_of(el)
             if 5 <= len(t) <= 120 and t != page_title and el.find(".//a") is None:
                 return t
@@ -241,7 +253,7 @@ class ReadabilityArticlePage(ArticlePage):
         if labelled is not None:
             return labelled
         for xp in _DATE_XPATHS:
-            for el in self.tree.xpath(xp)[:3]:
+            for el in xp(self.tree)[:3]:
                 value = el.get("datetime") or el.get("content") or text_of(el)
                 dt = parse_date(value, self.tz) if value and len(value) < 80 else None
                 if dt is not None:
@@ -266,7 +278,7 @@ class ReadabilityArticlePage(ArticlePage):
         return self.meta.first("application-name")
 
     def subtitle(self) -> str | None:
-        for el in self.tree.xpath(_DEK_XPATH)[:1]:
+        for el in _DEK_XPATH(self.tree)[:1]:
             t = text_of(el)
             if 10 <= len(t) <= 300:
                 return t
@@ -275,12 +287,20 @@ class ReadabilityArticlePage(ArticlePage):
     def byline(self) -> bylines.Byline:
         out = bylines.Byline()
         visible: list[str] = []
-        for xp in _BYLINE_SELECTORS:
-            for el in self.tree.xpath(xp)[:4]:
+        found = _BYLINE_XPATH(self.tree)
+        for attr, word in _BYLINE_KINDS:
+            for el in found:
+                value = el.get(attr) or ""
+                if word not in (value.split() if attr == "class" else [value]):
+                    continue
+                if attr == "itemprop":  # the name inside an author block, when it is marked up
+                    el = next(iter(el.xpath(".//*[@itemprop='name']")), el)
                 name = text_of(el) or fold(el.get("data-alt") or el.get("content"))
                 name = re.sub(r"^(by|written by|story by)\s+", "", name, flags=re.I).strip()
                 if name and len(name) < 60 and name not in visible:
                     visible.append(name)
+                if len(visible) >= 4:
+                    break
             if visible:
                 break
         meta_author = self.meta.first("author", "article:author", "dc.creator")
