@@ -7,7 +7,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from storage import open_store
-from tests.crawling import FAST, LEGACY_ARTICLE_URL, summary_counts, uninews, write_site
+from tests.crawling import FAST, LEGACY_ARTICLE_URL, crawl, summary_counts, uninews, write_site
 from tests.sitegen import Manifest, build_site, serve
 
 NEWS = "news.tsinghua.edu.cn"
@@ -52,30 +52,10 @@ def test_sitemaps_and_feeds_feed_the_crawl(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     gone = set(m.not_found) | set(m.stubs)
     with serve(tmp_path / "site" / NEWS) as server:
-        first = uninews(
-            "crawl",
-            "sm",
-            "--sites-dir",
-            str(sites),
-            "--store",
-            store,
-            "--base-url",
-            server.url,
-            *FAST,
-        )
+        first = crawl("sm", sites, store, server.url)
         assert first.returncode == 0, first.stderr[-2000:]
         server.reset()
-        again = uninews(
-            "crawl",
-            "sm",
-            "--sites-dir",
-            str(sites),
-            "--store",
-            store,
-            "--base-url",
-            server.url,
-            *FAST,
-        )
+        again = crawl("sm", sites, store, server.url)
         second_requests = server.requests
     s = open_store(store)
     stored = {r["url"] for r in s.iter_records()} | {
