@@ -215,22 +215,22 @@ class CrawlRunner:
         with self._lock:
             self._stopping = True
 
-    def terminate_all(self) -> None:
-        """SIGTERM every crawl: Scrapy finishes in-flight work and the child records `interrupted`."""
+    def _shutting_down(self) -> list[Child]:
+        """The running children, each marked as stopped by the daemon's shutdown."""
         with self._lock:
             children = list(self._children.values())
             for child in children:
                 child.stop_reason = child.stop_reason or "shutdown"
-        for child in children:
+        return children
+
+    def terminate_all(self) -> None:
+        """SIGTERM every crawl: Scrapy finishes in-flight work and the child records `interrupted`."""
+        for child in self._shutting_down():
             logger.info("%s: asking run %s to stop (SIGTERM)", child.site, child.run_id)
             self._signal(child, signal.SIGTERM)
 
     def kill_all(self) -> None:
-        with self._lock:
-            children = list(self._children.values())
-            for child in children:
-                child.stop_reason = child.stop_reason or "shutdown"
-        for child in children:
+        for child in self._shutting_down():
             logger.warning("%s: killing run %s (SIGKILL)", child.site, child.run_id)
             self._kill(child)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cached_property
 
 from lxml.html import HtmlElement
 
@@ -28,18 +29,24 @@ class LegacyNewsPage(ReadabilityArticlePage):
 
     layout = "tsinghua-publish-news"
 
-    def has_layout_body(self) -> bool:
-        return bool(self.tree.xpath('//div[@id="datalist_detail"]'))
-
-    def body_elements(self) -> list[HtmlElement]:
+    @cached_property
+    def _detail(self) -> HtmlElement | None:
         # div#hidden_detail holds a display:none copy of the body: never read it.
         found = self.tree.xpath('//div[@id="datalist_detail"]')
-        if not found:
+        return found[0] if found else None
+
+    @cached_property
+    def _split(self) -> tuple[list[HtmlElement], list[HtmlElement]]:
+        """(header lines, body blocks) of the visible body; ([], []) without one."""
+        return self._header_blocks(self._detail) if self._detail is not None else ([], [])
+
+    def has_layout_body(self) -> bool:
+        return self._detail is not None
+
+    def body_elements(self) -> list[HtmlElement]:
+        if self._detail is None:
             return super().body_elements()
-        body = found[0]
-        header, after = self._header_blocks(body)
-        self._header = header
-        return after
+        return self._split[1]
 
     def _header_blocks(self, body: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
         """Split the body into the centred header lines (headline, subtitle, 来源) and the rest."""
@@ -82,7 +89,7 @@ class LegacyNewsPage(ReadabilityArticlePage):
     def byline(self) -> bylines.Byline:
         out = bylines.Byline()
         after_source = False
-        for h in getattr(self, "_header", []):
+        for h in self._split[0]:
             line = text_of(h)
             src = bylines.parse_source_line(line)
             if src is not None:
@@ -100,7 +107,7 @@ class LegacyNewsPage(ReadabilityArticlePage):
         return _SITE_SUFFIX.sub("", raw) or super().title()
 
     def subtitle(self) -> str | None:
-        header = [text_of(h) for h in getattr(self, "_header", [])]
+        header = [text_of(h) for h in self._split[0]]
         title = self.title() or ""
         for line in header[1:]:
             if line != title and not bylines.parse_source_line(line) and line not in title:
