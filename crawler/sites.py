@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import logging
 import re
+import re._parser as sre_parse  # the stdlib's own parser; `sre_parse` is deprecated since 3.11
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+if TYPE_CHECKING:
+    import regex
 
 logger = logging.getLogger(__name__)
 
@@ -20,9 +34,106 @@ PACKAGED_SITES = Path(__file__).resolve().parent / "sites"
 # Text of the link to the next listing page when a site file does not say otherwise.
 NEXT_LINK_TEXTS = ("下一页", "下页", "Next", "next", "›", "»", "Next ›", "Next »", "next ›")
 
+# How long one `article_url` search may take. Real patterns answer in microseconds; one that
+# backtracks exponentially would otherwise spin for ever, deaf to SIGTERM (`re` holds the GIL
+# and never looks at signals while it matches).
+ARTICLE_URL_TIMEOUT = 0.05
+# A schedule whose next run is further off than this is a mistake, not a plan: even February 29
+# comes round at most 8 years apart (2096 to 2104).
+SCHEDULE_HORIZON = timedelta(days=8 * 366)
+
+_UNBOUNDED = sre_parse.MAXREPEAT
+_BACKTRACKING_REPEATS = (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT)
+_timed_out: set[tuple[str, str]] = set()  # (site, article_url) already warned about
+
 
 class SiteError(Exception):
-    """A site is unknown or its file is invalid; the message is one line naming file and key."""
+    """A site is unknown or its file is invalid; the message is one line naming file and key.
+
+    `path` is the site file and `site` the site's name, when known: `get_site` uses them to
+    tell an error about the site asked for from one about some other file.
+    """
+
+    def __init__(self, message: str, *, path: Path | None = None, site: str | None = None):
+        super().__init__(message)
+        self.path = path
+        self.site = site
+
+
+# --- checks on a site file's values ---------------------------------------------------------
+def _subpatterns(op: Any, av: Any) -> list[Any]:
+    """The parsed subpatterns inside one regular-expression node (groups, branches, repeats)."""
+    if op in (*_BACKTRACKING_REPEATS, sre_parse.POSSESSIVE_REPEAT):
+        return [av[2]]  # (min, max, item)
+    if op is sre_parse.SUBPATTERN:
+        return [av[3]]  # (group, add_flags, del_flags, item)
+    if op is sre_parse.BRANCH:
+        return list(av[1])  # (None, [item, ...])
+    if op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
+        return [av[1]]  # (direction, item)
+    if op is sre_parse.ATOMIC_GROUP:
+        return [av]
+    if op is sre_parse.GROUPREF_EXISTS:
+        return [p for p in av[1:] if p is not None]  # (group, yes, no)
+    return []
+
+
+def _ends_in_unbounded_repeat(items: Any) -> bool:
+    """Whether `items` can end with an unbounded repeat (nothing required after it)."""
+    for op, av in reversed(list(items)):
+        if op in _BACKTRACKING_REPEATS and av[1] == _UNBOUNDED:
+            return True
+        if op is sre_parse.SUBPATTERN and _ends_in_unbounded_repeat(av[3]):
+            return True
+        if op is sre_parse.BRANCH and any(_ends_in_unbounded_repeat(b) for b in av[1]):
+            return True
+        if op is sre_parse.AT or (op in _BACKTRACKING_REPEATS and av[0] == 0):
+            continue  # an anchor, or something optional: look further back
+        return False
+    return False
+
+
+def _has_nested_quantifier(items: Any) -> bool:
+    """Whether an unbounded repeat ends in another, as in `(a+)+` or `(\\d*)*`: the two can
+    split a run of characters between them in exponentially many ways, and a failing match
+    tries them all. `(\\w+/)+` is fine (each round must end in "/"); rarer traps such as
+    `(a|a)*` are left to the match timeout."""
+    for op, av in items:
+        if op in _BACKTRACKING_REPEATS and av[1] == _UNBOUNDED and _ends_in_unbounded_repeat(av[2]):
+            return True
+        if any(_has_nested_quantifier(sub) for sub in _subpatterns(op, av)):
+            return True
+    return False
+
+
+def _selector(xpath_prefixes: tuple[str, ...]) -> Callable[[str], str]:
+    """A check that a selector compiles, as XPath or CSS by the same test its user applies."""
+
+    def check(sel: str) -> str:
+        from cssselect import SelectorError
+        from lxml import etree
+        from lxml.cssselect import CSSSelector
+
+        if sel.startswith(xpath_prefixes):
+            try:
+                etree.XPath(sel)
+            except etree.XPathError as exc:  # XPathSyntaxError and its kin
+                raise ValueError(f"invalid XPath {sel!r}: {exc}") from None
+        else:
+            try:  # lxml's HTML translator, as HtmlElement.cssselect uses it
+                CSSSelector(sel, translator="html")
+            except SelectorError as exc:  # SelectorSyntaxError and unsupported pseudo-elements
+                raise ValueError(f"invalid CSS selector {sel!r}: {exc}") from None
+        return sel
+
+    return check
+
+
+# Selectors are XPath when they start with one of these, else CSS (crawler/extraction/pages/
+# base.py for `selectors`, crawler/listing.py for `pagination.next`).
+XPATH_PREFIXES = ("/", "(", "./")
+ArticleSelector = Annotated[str, AfterValidator(_selector(XPATH_PREFIXES))]
+NextSelector = ArticleSelector
 
 
 class Pagination(BaseModel):
@@ -30,7 +141,9 @@ class Pagination(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    next: str | None = Field(None, description="CSS selector of the next-page link")
+    next: NextSelector | None = Field(
+        None, description="CSS selector (or XPath) of the next-page link"
+    )
     next_text: list[str] = Field(default_factory=lambda: list(NEXT_LINK_TEXTS))
 
 
@@ -48,7 +161,7 @@ class Site(BaseModel):
     listings: list[str] = Field(default_factory=list)
     article_url: str
     pagination: Pagination = Pagination()
-    selectors: dict[str, str] = Field(default_factory=dict)
+    selectors: dict[str, ArticleSelector] = Field(default_factory=dict)
     domains: list[str] = Field(
         default_factory=list, description="more hosts that are the site's own"
     )
@@ -60,6 +173,17 @@ class Site(BaseModel):
         0, ge=0, description="listing pages to walk past the last new one"
     )
     run_timeout: int | None = Field(None, gt=0, description="seconds before the daemon kills a run")
+    max_pages: int = Field(
+        5000,
+        gt=0,
+        description="listing pages per listing (and child sitemaps) a run walks at most; a"
+        " safety net against endless pagination, raised by --max-pages for one run",
+    )
+    empty_pages: int = Field(
+        3,
+        gt=0,
+        description="consecutive listing pages with no new article link that end a walk",
+    )
     path: str | None = Field(None, exclude=True)
 
     @field_validator("base_url")
@@ -82,21 +206,49 @@ class Site(BaseModel):
     @field_validator("article_url")
     @classmethod
     def _regex(cls, v: str) -> str:
+        import regex
+
         try:
+            parsed = sre_parse.parse(v)
             re.compile(v)
         except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        if _has_nested_quantifier(parsed):
+            raise ValueError(
+                f"nested quantifier in {v!r}: a repeat inside a repeat, as in '(a+)+', can take "
+                "exponential time on a link that almost matches; drop one, bound it ('{1,9}'), "
+                "or make the inner one possessive ('a++') or atomic ('(?>a+)')"
+            )
+        try:  # what is_article_url runs
+            regex.compile(v)
+        except regex.error as exc:
             raise ValueError(f"not a regular expression: {exc}") from None
         return v
 
     @field_validator("schedule")
     @classmethod
     def _cron(cls, v: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from scheduler.cron import cron_trigger, next_fire
 
         try:
-            CronTrigger.from_crontab(v)
+            trigger = cron_trigger(v, "UTC")
         except ValueError as exc:
             raise ValueError(f"not a cron expression: {exc}") from None
+        now = datetime.now(UTC)
+        fire = next_fire(trigger, now)
+        if fire is None:
+            raise ValueError(f"{v!r} never fires: no date has that day in that month")
+        if fire - now > SCHEDULE_HORIZON:
+            raise ValueError(f"{v!r} never fires in practice: next on {fire:%Y-%m-%d}")
+        return v
+
+    @field_validator("layout")
+    @classmethod
+    def _known_layout(cls, v: str | None) -> str | None:
+        from crawler.extraction.pages import LAYOUTS
+
+        if v is not None and v not in LAYOUTS:
+            raise ValueError(f"unknown layout {v!r}; known: {', '.join(sorted(LAYOUTS))}")
         return v
 
     @field_validator("selectors")
@@ -125,7 +277,15 @@ class Site(BaseModel):
 
     @cached_property
     def article_re(self) -> re.Pattern[str]:
+        """`article_url` compiled by `re`, with no time limit: match with `is_article_url`."""
         return re.compile(self.article_url)
+
+    @cached_property
+    def article_pattern(self) -> regex.Pattern[str]:
+        """`article_url` compiled by the `regex` module, whose searches take a timeout."""
+        import regex
+
+        return regex.compile(self.article_url)
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -147,7 +307,22 @@ class Site(BaseModel):
         if parts.scheme not in ("http", "https") or not self.owns_host(parts.hostname or ""):
             return False
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        return bool(self.article_re.search(target))
+        try:
+            return bool(self.article_pattern.search(target, timeout=ARTICLE_URL_TIMEOUT))
+        except TimeoutError:
+            # The load-time check misses some slow patterns ("(a|a)*"); skip the link, not the crawl.
+            if (self.name, self.article_url) not in _timed_out:
+                _timed_out.add((self.name, self.article_url))
+                logger.warning(
+                    "%s: article_url %r took over %gs on %s; treating such links as "
+                    "non-articles (simplify the pattern in %s)",
+                    self.name,
+                    self.article_url,
+                    ARTICLE_URL_TIMEOUT,
+                    target,
+                    self.path or "its site file",
+                )
+            return False
 
     def owns_host(self, host: str) -> bool:
         host = host.lower()
@@ -199,60 +374,117 @@ def load_site_file(path: Path) -> Site:
     try:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise SiteError(f"{path}: cannot read site file: {exc.strerror}") from None
+        raise SiteError(f"{path}: cannot read site file: {exc.strerror}", path=path) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1})" if where else ""
-        raise SiteError(f"{path}: not valid YAML{line}") from None
+        raise SiteError(f"{path}: not valid YAML{line}", path=path) from None
     if not isinstance(data, dict):
-        raise SiteError(f"{path}: a site file must be a mapping of keys to values")
+        raise SiteError(f"{path}: a site file must be a mapping of keys to values", path=path)
+    name = data.get("name") if isinstance(data.get("name"), str) else None
     try:
         return Site(**data, path=str(path))
     except ValidationError as exc:
-        raise SiteError(f"{path}: {_describe(exc)}") from None
+        raise SiteError(f"{path}: {_describe(exc)}", path=path, site=name) from None
     except TypeError as exc:
-        raise SiteError(f"{path}: {exc}") from None
+        raise SiteError(f"{path}: {exc}", path=path, site=name) from None
 
 
-def site_files(sites_dir: Path | None = None) -> list[Path]:
+def _site_dirs(sites_dir: Path | None) -> list[Path]:
     dirs = [PACKAGED_SITES] + ([sites_dir] if sites_dir else [])
-    files: list[Path] = []
     for d in dirs:
-        if not d.is_dir():
+        try:
+            is_dir = d.is_dir()
+        except OSError as exc:
+            raise SiteError(f"{d}: cannot read the sites directory: {exc.strerror}") from None
+        if not is_dir:
             raise SiteError(f"{d}: sites directory does not exist")
-        files += sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml"))
+    return dirs
+
+
+def _files_in(d: Path) -> list[Path]:
+    files = []
+    try:
+        entries = sorted(d.iterdir())
+    except OSError as exc:
+        raise SiteError(f"{d}: cannot read the sites directory: {exc.strerror}") from None
+    for p in entries:
+        if p.suffix not in (".yaml", ".yml"):
+            continue
+        # Reading a FIFO (or a device) blocks until someone writes to it: every command would hang.
+        if not p.is_file():
+            logger.warning("ignoring %s: not a regular file", p)
+            continue
+        files.append(p)
     return files
 
 
-def load_sites(sites_dir: Path | None = None) -> dict[str, Site]:
-    """Every site by name; a file in `sites_dir` overrides a packaged one of the same name."""
+def site_files(sites_dir: Path | None = None) -> list[Path]:
+    """The site files: packaged ones, then those in `sites_dir`; regular files only."""
+    return [p for d in _site_dirs(sites_dir) for p in _files_in(d)]
+
+
+def load_sites_tolerant(sites_dir: Path | None = None) -> tuple[dict[str, Site], list[SiteError]]:
+    """Every site that loads, by name, and the errors of the files that do not.
+
+    A file in `sites_dir` overrides a packaged site of the same name; two files in one
+    directory naming the same site are an error, and neither of them (nor a packaged site they
+    would override) is loaded, since which one was meant is anyone's guess.
+    """
     sites: dict[str, Site] = {}
-    for path in site_files(sites_dir):
-        site = load_site_file(path)
-        sites[site.name] = site
+    errors: list[SiteError] = []
+    for d in _site_dirs(sites_dir):
+        here: dict[str, Site] = {}
+        clashes: set[str] = set()
+        for path in _files_in(d):
+            try:
+                site = load_site_file(path)
+            except SiteError as exc:
+                errors.append(exc)
+                continue
+            first = here.get(site.name)
+            if first is not None:
+                errors.append(
+                    SiteError(
+                        f"{path}: key 'name': site {site.name!r} is also defined by {first.path}",
+                        path=path,
+                        site=site.name,
+                    )
+                )
+                clashes.add(site.name)
+                continue
+            here[site.name] = site
+        for name in clashes:
+            del here[name]
+            sites.pop(name, None)
+        for name, site in here.items():
+            if name in sites:
+                logger.info("site %s from %s overrides the packaged one", name, site.path)
+            sites[name] = site
+    return sites, errors
+
+
+def load_sites(sites_dir: Path | None = None) -> dict[str, Site]:
+    """Every site by name; a file in `sites_dir` overrides a packaged one of the same name.
+    Any broken site file is an error."""
+    sites, errors = load_sites_tolerant(sites_dir)
+    if errors:
+        raise errors[0]
     return sites
 
 
 def get_site(name: str, sites_dir: Path | None = None) -> Site:
     """The named site. A broken file elsewhere is logged, not fatal: one bad site file must not
     stop every other site's crawls (the daemon runs them all)."""
-    found: Site | None = None
-    errors: list[SiteError] = []
-    for path in site_files(sites_dir):
-        try:
-            site = load_site_file(path)
-        except SiteError as exc:
-            if path.stem == name:
-                raise
-            errors.append(exc)
-            continue
-        if site.name == name:
-            found = site  # a later file (--sites-dir) overrides a packaged one
-    if found is not None:
+    sites, errors = load_sites_tolerant(sites_dir)
+    for err in errors:
+        if err.site == name or (err.path is not None and err.path.stem == name):
+            raise err
+    if name in sites:
         for err in errors:
             logger.warning("ignoring a broken site file: %s", err)
-        return found
+        return sites[name]
     if errors:
         raise errors[0]  # the site may be the broken one
-    known = ", ".join(sorted(load_sites(sites_dir))) or "none"
+    known = ", ".join(sorted(sites)) or "none"
     raise SiteError(f"unknown site {name!r} (known: {known})")

@@ -21,6 +21,7 @@ from typing import IO, Any
 from apscheduler.triggers.cron import CronTrigger
 
 from crawler.sites import Site
+from scheduler.cron import _crontab_weekdays, cron_trigger  # noqa: F401  (re-exported)
 from storage import ArchiveStore, RunRecord
 from storage.common import utcnow
 
@@ -28,57 +29,11 @@ logger = logging.getLogger(__name__)
 
 LOG_DIR_ENV = "UNINEWS_LOG_DIR"
 LOG_KEEP = 100  # per-run log files kept per site; older ones are deleted when a run starts
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # APScheduler 3.x: 0 is Monday
 _ERROR_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt)\b")
-_NUMERIC_DOW = re.compile(r"^(\*|\d+(?:-\d+)?)(?:/(\d+))?$")
 
 
 # --- triggers -------------------------------------------------------------------------------
-def _crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field (0 or 7 is Sunday) in APScheduler 3.x terms (0 is Monday).
-
-    `CronTrigger.from_crontab` passes numbers through unchanged, so "0 3 * * 0" would run on
-    Mondays (agronholm/apscheduler#286). Numbers become names; names already mean the same day.
-    """
-    out: list[str] = []
-    for part in field.split(","):
-        m = _NUMERIC_DOW.match(part)
-        if not m or part == "*":
-            out.append(part)
-            continue
-        span, step = m.group(1), int(m.group(2) or 1)
-        if span == "*":
-            first, last = 0, 6
-        elif "-" in span:
-            first, last = (int(x) for x in span.split("-"))
-        else:
-            first = last = int(span)
-            if m.group(2):  # "1/2" in cron means "1-7/2"
-                last = 7
-        if not 0 <= first <= last <= 7 or step < 1:
-            raise ValueError(f"bad day-of-week {part!r}")
-        days = {d % 7 for d in range(first, last + 1, step)}  # crontab: 0 and 7 are Sunday
-        out.extend(_WEEKDAYS[(d - 1) % 7] for d in sorted(days, key=lambda d: (d - 1) % 7))
-    return ",".join(dict.fromkeys(out))
-
-
-def cron_trigger(expr: str, timezone: str, jitter: int | None = None) -> CronTrigger:
-    """The trigger for a site's `schedule` line, read with crontab's weekday numbering."""
-    values = expr.split()
-    if len(values) != 5:
-        raise ValueError(f"wrong number of fields in {expr!r}: got {len(values)}, expected 5")
-    minute, hour, day, month, dow = values
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=_crontab_weekdays(dow),
-        timezone=timezone,
-        jitter=jitter,
-    )
-
-
+# cron_trigger moved to scheduler.cron: site validation needs it without the rest of this module.
 def last_missed_fire(trigger: CronTrigger, since: datetime, now: datetime) -> datetime | None:
     """The latest fire time in (since, now], or None when the schedule has not come round since."""
     fire = trigger.get_next_fire_time(None, since + timedelta(microseconds=1))

@@ -53,7 +53,9 @@ _VISIBLE_TEXT = (
 
 
 def _is_selector_xpath(selector: str) -> bool:
-    return selector.startswith(("/", "(", "./"))
+    from crawler.sites import XPATH_PREFIXES
+
+    return selector.startswith(XPATH_PREFIXES)
 
 
 class ArticlePage:
