@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -25,20 +26,69 @@ CSV_FIELDS = (
     "last_seen",
 )
 
+# Terminal escape sequences in page text: CSI (colours, cursor moves, screen clears) and OSC
+# (window title, hyperlinks). Dropping the ESC alone would make them inert, but the leftover
+# "[2J" or "]0;title" would still be shown as garbage, so the whole sequence goes. The
+# one-character C1 introducers (\x9b, \x9d) are only removed, not matched with a body:
+# they turn up in mojibake (UTF-8 read as Latin-1), where a "body" would be real text.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+# What a terminal may act on rather than print: C0 controls except newline and tab, DEL,
+# C1 controls (\x9b is a one-byte CSI on some terminals), and the bidi embedding/override/
+# isolate characters, which can make text display in a different order than it is stored.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("[\n\t]")
+
+# OWASP: a spreadsheet treats a cell starting with one of these as a formula (or, for
+# tab and CR, may shift it so that the next character does).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
+    """`text` with nothing a terminal would act on: escape sequences, controls, bidi overrides.
+
+    With `one_line`, newlines and tabs become spaces too, so a value cannot break a table row.
+    """
+    text = _UNPRINTABLE.sub("", _ESCAPE_SEQUENCE.sub("", text))
+    return _LINE_BREAKS.sub(" ", text) if one_line else text
+
+
+def plural(n: int, word: str, plural_word: str | None = None) -> str:
+    """`n` with `word` in the right number: 1 article, 2 articles, 0 articles.
+
+    `plural_word` is for irregular plurals: plural(2, "entry", "entries").
+    """
+    return f"{n} {word if n == 1 else (plural_word or word + 's')}"
+
 
 def _width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
 def _clip(s: str, width: int) -> str:
+    """`s` cut to `width` columns, an ellipsis marking the cut."""
+    if _width(s) <= width:
+        return s
     out, w = "", 0
     for c in s:
         cw = 2 if unicodedata.east_asian_width(c) in "WF" else 1
-        if w + cw > width - 1 and w + cw > width:
-            return out + "…"
+        if w + cw > width - 1:
+            break
         out += c
         w += cw
-    return out
+    return out + "…"
+
+
+def local_time(ts: str | None) -> str | None:
+    """An instant as the store writes it (ISO 8601 UTC) in the viewer's time: '2026-11-27 21:17'."""
+    if not ts:
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        dt = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return ts
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _pad(s: str, width: int) -> str:
@@ -56,7 +106,9 @@ def table(rows: Iterable[dict[str, Any]], columns: list[tuple[str, str, int]], o
             v = row.get(key)
             if isinstance(v, list):
                 v = ", ".join(str(x) for x in v)
-            cells.append(_pad("" if v is None else str(v), w))
+            # Cells come from untrusted pages: cleaned before padding, so the width is
+            # measured on what is actually shown and no value can break its row.
+            cells.append(_pad(printable("" if v is None else str(v), one_line=True), w))
         out.write("  ".join(cells).rstrip() + "\n")
         n += 1
     return n
@@ -75,6 +127,7 @@ def dump_json(obj: Any) -> str:
 
 
 def csv_row(rec: dict[str, Any]) -> list[str]:
+    """A record's CSV_FIELDS as strings, each made safe to open in a spreadsheet."""
     row = []
     for f in CSV_FIELDS:
         v = rec.get(f)
@@ -82,12 +135,25 @@ def csv_row(rec: dict[str, Any]) -> list[str]:
             v = " ".join(i.get("url", "") for i in v if isinstance(i, dict))
         elif isinstance(v, list):
             v = "; ".join(str(x) for x in v)
-        row.append("" if v is None else str(v))
+        cell = "" if v is None else str(v)
+        # Checked on the string, so a number such as -5 is quoted as well: a title like
+        # =HYPERLINK(...) must stay text when the export is opened in a spreadsheet.
+        row.append("'" + cell if cell.startswith(_FORMULA_START) else cell)
     return row
 
 
-def write_records(records: Iterator[dict[str, Any]], fmt: str, out: TextIO = sys.stdout) -> int:
-    """Stream records in `fmt`; returns how many were written."""
+def write_records(
+    records: Iterator[dict[str, Any]],
+    fmt: str,
+    out: TextIO = sys.stdout,
+    *,
+    excel: bool = False,
+) -> int:
+    """Stream records in `fmt`; returns how many were written.
+
+    `excel` starts a CSV with a byte order mark: without it Excel reads UTF-8 as the local
+    code page and garbles Chinese text.
+    """
     n = 0
     if fmt == "table":
         columns = [
@@ -115,6 +181,8 @@ def write_records(records: Iterator[dict[str, Any]], fmt: str, out: TextIO = sys
         out.write("\n]\n" if n else "]\n")
         return n
     if fmt == "csv":
+        if excel:
+            out.write("\ufeff")
         writer = csv.writer(out)
         writer.writerow(CSV_FIELDS)
         for rec in records:
@@ -125,10 +193,14 @@ def write_records(records: Iterator[dict[str, Any]], fmt: str, out: TextIO = sys
 
 
 def record_text(rec: dict[str, Any]) -> str:
-    """One record for reading in a terminal."""
-    lines = [rec.get("title") or "(no title)"]
+    """One record for reading in a terminal, with every page-supplied value made printable."""
+
+    def line(v: Any) -> str:
+        return printable(str(v), one_line=True)
+
+    lines = [line(rec.get("title") or "(no title)")]
     if rec.get("subtitle"):
-        lines.append(rec["subtitle"])
+        lines.append(line(rec["subtitle"]))
     lines.append("")
     meta = [
         ("id", rec.get("id")),
@@ -151,13 +223,13 @@ def record_text(rec: dict[str, Any]) -> str:
         ("fetched", rec.get("fetched_at")),
         ("aliases", ", ".join(rec.get("aliases") or []) or None),
     ]
-    lines += [f"{k:>13}: {v}" for k, v in meta if v]
-    lines += ["", rec.get("text") or ""]
+    lines += [f"{k:>13}: {line(v)}" for k, v in meta if v]
+    lines += ["", printable(rec.get("text") or "")]
     for img in rec.get("images") or []:
         cap = " — ".join(
             x for x in (img.get("caption"), img.get("credit") and f"摄 {img['credit']}") if x
         )
-        lines.append(f"[image] {img.get('url')}" + (f"  {cap}" if cap else ""))
+        lines.append(f"[image] {line(img.get('url'))}" + (f"  {line(cap)}" if cap else ""))
     for att in rec.get("attachments") or []:
-        lines.append(f"[attachment] {att.get('name')}: {att.get('url')}")
+        lines.append(f"[attachment] {line(att.get('name'))}: {line(att.get('url'))}")
     return "\n".join(lines) + "\n"
