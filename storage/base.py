@@ -71,11 +71,14 @@ class RunRecord:
     started_at: str
     kind: str = "crawl"  # crawl | backfill | reprocess
     ended_at: str | None = None
-    status: str = "running"  # running | ok | failed | timeout | interrupted
+    # running | ok | failed | timeout | interrupted | skipped (another run of the site held its
+    # lock) | abandoned (its process died without saying how the run ended)
+    status: str = "running"
     counts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     pid: int | None = None
     id: str | None = None
+    host: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -88,7 +91,21 @@ class RunRecord:
             "counts": dict(self.counts),
             "error": self.error,
             "pid": self.pid,
+            "host": self.host,
         }
+
+
+class Lease(Protocol):
+    """A named lock on a store, held until released or the holder dies (`ArchiveStore.lock`)."""
+
+    name: str
+
+    def release(self) -> None:
+        """Let go; safe to call twice."""
+
+    def __enter__(self) -> Lease: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class ArchiveStore(Protocol):
@@ -143,6 +160,9 @@ class ArchiveStore(Protocol):
     def count(self, site: str | None = None) -> int:
         """How many articles are archived."""
 
+    def count_matches(self, query: SearchQuery) -> int:
+        """How many records `search` would yield without its limit."""
+
     # --- runs, crawl state, heartbeat -----------------------------------------------------
     def start_run(self, run: RunRecord) -> str:
         """Record a run as started; returns its id."""
@@ -166,6 +186,14 @@ class ArchiveStore(Protocol):
 
     def get_heartbeat(self, name: str) -> dict[str, Any] | None:
         """The last heartbeat, with `at` (ISO 8601 UTC)."""
+
+    # --- locks: one daemon per store, one crawl per site --------------------------------------
+    def lock(self, name: str, info: dict[str, Any]) -> Lease | None:
+        """Take the named lock, or None when a live process holds it. It is released when the
+        holder releases it or dies (an OS file lock for SQLite, an expiring lease for MongoDB)."""
+
+    def lock_holder(self, name: str) -> dict[str, Any] | None:
+        """The `info` of the live holder of a lock, or None when nobody holds it."""
 
     def close(self) -> None:
         """Release connections; safe to call twice."""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from storage import keys
 from storage.base import (
@@ -29,6 +32,7 @@ from storage.common import (
     utcnow,
     with_changes,
 )
+from storage.locks import process_gone
 from storage.uri import redact_uri
 
 logger = logging.getLogger(__name__)
@@ -47,6 +51,10 @@ _INTERNAL = (
     "terms",
 )
 _MAX_ATTEMPTS = 8  # optimistic-concurrency retries when another writer got there first
+# A lease lives this long unless renewed (every third of it); a holder killed with -9 frees it
+# after at most this long. `uninews status` also checks the holder's pid on the same host.
+LEASE_SECONDS = 30.0
+_LIVE_TOKENS: set[str] = set()  # leases this process holds
 
 
 def _retrying(fn: Callable[..., T]) -> Callable[..., T]:
@@ -79,8 +87,11 @@ def _retrying(fn: Callable[..., T]) -> Callable[..., T]:
 class MongoStore:
     """ArchiveStore on a MongoDB database (or mongomock, for tests on machines without a server)."""
 
-    def __init__(self, db: Any, *, safe_uri: str, owns_client: Any = None) -> None:
+    def __init__(
+        self, db: Any, *, safe_uri: str, owns_client: Any = None, readonly: bool = False
+    ) -> None:
         self.db = db
+        self.readonly = readonly
         self.safe_uri = safe_uri
         self.retry_seconds = 120.0
         self._client = owns_client
@@ -92,19 +103,31 @@ class MongoStore:
         self.state = db["crawl_state"]
         self.beats = db["heartbeats"]
         self.gone = db["gone"]
-        self._create_indexes()
+        self.locks_c = db["locks"]
+        if readonly:
+            # Queries create nothing; a database without our collections is no archive.
+            if "articles" not in db.list_collection_names():
+                raise StorageError(f"no archive at {safe_uri} (no articles collection)")
+        else:
+            self._create_indexes()
 
     @classmethod
-    def from_uri(cls, uri: str, *, connect_timeout_ms: int = 5000) -> MongoStore:
+    def from_uri(
+        cls, uri: str, *, connect_timeout_ms: int = 5000, readonly: bool = False
+    ) -> MongoStore:
         safe = redact_uri(uri)
-        dbname = urlsplit(uri).path.lstrip("/").split("?")[0] or "uninews"
+        dbname = _database_name(uri)
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,63}", dbname):
-            raise StorageError(f"bad store URI {safe!r}: invalid database name {dbname!r}")
+            # Never quote it: with an unescaped "/" in the password, it is the password's tail.
+            raise StorageError(
+                f"bad store URI {safe!r}: the database name must be 1-63 letters, digits, _ or -"
+                " (escape / and @ in the password as %2F and %40)"
+            )
         if uri.startswith("mongomock://"):
             import mongomock
 
             client: Any = mongomock.MongoClient()
-            return cls(client[dbname], safe_uri=safe, owns_client=client)
+            return cls._open(client, dbname, safe, readonly)
         import pymongo
         from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
 
@@ -121,8 +144,26 @@ class MongoStore:
             raise StorageError(f"bad store URI {safe!r}: {exc}") from None
         except PyMongoError as exc:
             first = str(exc).split(",")[0].split(";")[0]
+            client.close()
             raise StorageError(f"cannot reach MongoDB at {safe}: {first}") from None
-        return cls(client[dbname], safe_uri=safe, owns_client=client)
+        return cls._open(client, dbname, safe, readonly)
+
+    @classmethod
+    def _open(cls, client: Any, dbname: str, safe: str, readonly: bool) -> MongoStore:
+        """The store on `client[dbname]`; every server refusal is one line (StorageError)."""
+        from pymongo.errors import OperationFailure, PyMongoError
+
+        try:
+            return cls(client[dbname], safe_uri=safe, owns_client=client, readonly=readonly)
+        except StorageError:
+            client.close()
+            raise
+        except OperationFailure as exc:
+            client.close()
+            raise StorageError(_refusal(exc, safe, readonly)) from None
+        except PyMongoError as exc:
+            client.close()
+            raise StorageError(f"cannot use MongoDB at {safe}: {exc}") from None
 
     def __repr__(self) -> str:
         return f"MongoStore({self.safe_uri!r})"
@@ -463,6 +504,10 @@ class MongoStore:
     def count(self, site: str | None = None) -> int:
         return int(self.articles.count_documents({"site": site} if site else {}))
 
+    @_retrying
+    def count_matches(self, query: SearchQuery) -> int:
+        return sum(1 for _ in self.search(replace(query, limit=None)))
+
     # --- runs, state, heartbeat --------------------------------------------------------------
     @_retrying
     def start_run(self, run: RunRecord) -> str:
@@ -496,6 +541,7 @@ class MongoStore:
                 counts=d.get("counts") or {},
                 error=d.get("error"),
                 pid=d.get("pid"),
+                host=d.get("host"),
             )
             for d in self.runs_c.find(flt).sort("started_at", -1).limit(limit)
         ]
@@ -529,10 +575,128 @@ class MongoStore:
         info["at"] = doc["at"]
         return info
 
+    # --- locks: leases that expire unless their holder renews them ---------------------------
+    @_retrying
+    def lock(self, name: str, info: dict[str, Any]) -> MongoLease | None:
+        from pymongo import ReturnDocument
+        from pymongo.errors import DuplicateKeyError
+
+        token = uuid.uuid4().hex
+        now = time.time()
+        try:
+            self.locks_c.find_one_and_update(
+                {"_id": name, "expires_at": {"$lt": now}},
+                {"$set": {"holder": token, "info": info, "expires_at": now + LEASE_SECONDS}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            # Held and not expired; but a holder on this host whose process is gone (kill -9,
+            # a restarted container) need not be waited out for LEASE_SECONDS.
+            held = self.locks_c.find_one({"_id": name})
+            if held is None or held.get("holder") in _LIVE_TOKENS:
+                return None
+            info_held = held.get("info") or {}
+            # pid 1 again in a restarted container is not the process that took the lease.
+            reborn = info_held.get("pid") == os.getpid() and info_held.get("host") == info.get(
+                "host"
+            )
+            if not (reborn or process_gone(info_held)):
+                return None
+            res = self.locks_c.update_one(
+                {"_id": name, "holder": held.get("holder")},
+                {"$set": {"holder": token, "info": info, "expires_at": now + LEASE_SECONDS}},
+            )
+            if not res.matched_count:
+                return None
+        return MongoLease(self, name, token)
+
+    @_retrying
+    def lock_holder(self, name: str) -> dict[str, Any] | None:
+        doc = self.locks_c.find_one({"_id": name, "expires_at": {"$gte": time.time()}})
+        if doc is None or process_gone(doc.get("info")):
+            return None
+        return dict(doc.get("info") or {})
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+class MongoLease:
+    """A held lease, renewed by a thread until released; lost if the holder stops renewing."""
+
+    def __init__(self, store: MongoStore, name: str, token: str) -> None:
+        self.name = name
+        self._store = store
+        self._token = token
+        _LIVE_TOKENS.add(token)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name=f"lease-{name}", daemon=True)
+        self._thread.start()
+
+    def _renew(self) -> None:
+        while not self._stop.wait(LEASE_SECONDS / 3):
+            try:
+                res = self._store.locks_c.update_one(
+                    {"_id": self.name, "holder": self._token},
+                    {"$set": {"expires_at": time.time() + LEASE_SECONDS}},
+                )
+            except Exception as exc:  # the server may be away for a moment; try again soon
+                logger.warning("Cannot renew the lease %r: %s", self.name, exc)
+                continue
+            if not res.matched_count:
+                logger.error("Lost the lease %r: another process took it over", self.name)
+                return
+
+    def release(self) -> None:
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        _LIVE_TOKENS.discard(self._token)
+        with contextlib.suppress(Exception):
+            self._store.locks_c.delete_one({"_id": self.name, "holder": self._token})
+
+    def __enter__(self) -> MongoLease:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _database_name(uri: str) -> str:
+    """The database a MongoDB URI names ("uninews" when none): the path after the hosts, which
+    follow the last "@" of the authority (a password may hold a raw "/" or "@")."""
+    rest = uri.split("://", 1)[-1]
+    before_query = rest.split("?", 1)[0]
+    hosts_on = before_query.rsplit("@", 1)[-1]
+    _, _, path = hosts_on.partition("/")
+    return path or "uninews"
+
+
+def _refusal(exc: Any, safe: str, readonly: bool) -> str:
+    """A server's OperationFailure when opening the store, as one line a user can act on."""
+    code = getattr(exc, "code", None)
+    message = (getattr(exc, "details", None) or {}).get("errmsg") or str(exc).split(",")[0]
+    if code == 18:  # AuthenticationFailed
+        return (
+            f"MongoDB at {safe} refused the user name or password; a user created in the admin"
+            " database (as docker-compose's root user is) needs ?authSource=admin in the URI"
+        )
+    if code == 13:  # Unauthorized
+        if readonly:
+            return f"MongoDB at {safe}: this user may not read the archive ({message})"
+        return (
+            f"MongoDB at {safe}: this user may not write ({message}); crawls need the readWrite"
+            " role, queries (search, show, export, stats, status) work with read"
+        )
+    if code in (85, 86):  # IndexOptionsConflict, IndexKeySpecsConflict
+        return (
+            f"MongoDB at {safe}: an existing index conflicts with uninews' own ({message}); drop"
+            " that index (uninews recreates its own) and try again"
+        )
+    return f"MongoDB at {safe} refused: {message}"
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import quote
 
-from storage import keys
+from storage import keys, locks
 from storage.base import (
     Outcome,
     RawPage,
@@ -34,7 +37,10 @@ from storage.common import (
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+P = ParamSpec("P")
+T = TypeVar("T")
+
+SCHEMA_VERSION = 2  # 2: runs.host
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -101,7 +107,8 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL,
     counts TEXT NOT NULL,
     error TEXT,
-    pid INTEGER
+    pid INTEGER,
+    host TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_site_started ON runs (site, started_at);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
@@ -111,40 +118,146 @@ CREATE TABLE IF NOT EXISTS heartbeats (name TEXT PRIMARY KEY, info TEXT NOT NULL
 _SEP = "\x1f"  # between names in the `people` column: never inside a name
 
 
+def _describe(path: Path, exc: sqlite3.Error) -> str:
+    """A store fault as one line a user can act on."""
+    text = str(exc)
+    low = text.lower()
+    if "malformed" in low or "not a database" in low or "corrupt" in low:
+        return (
+            f"the archive {path} is damaged ({text}); nothing was written. Copy it aside and"
+            f" recover what it holds with: sqlite3 {path} .recover"
+        )
+    if "disk is full" in low or "database or disk is full" in low:
+        return f"cannot write to the archive {path}: the disk is full"
+    if "disk i/o error" in low:
+        return f"cannot write to the archive {path}: disk I/O error (disk full or failing?)"
+    if "readonly" in low or "read-only" in low:
+        return f"the archive {path} is read-only here"
+    if "locked" in low:
+        return f"the archive {path} stayed locked by another process for 60 s"
+    return f"SQLite archive {path}: {text}"
+
+
+def _guarded(fn: Callable[P, T]) -> Callable[P, T]:
+    """Every SQLite fault leaves a store method as a StorageError (one line, no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.Error as exc:
+            raise StorageError(_describe(args[0].path, exc)) from None  # type: ignore[attr-defined]
+
+    return wrapper
+
+
+def _guarded_iter(fn: Callable[P, Iterator[T]]) -> Callable[P, Iterator[T]]:
+    """`_guarded` for generators: a fault in the middle of a stream is a StorageError too."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
+        try:
+            yield from fn(*args, **kwargs)
+        except sqlite3.Error as exc:
+            raise StorageError(_describe(args[0].path, exc)) from None  # type: ignore[attr-defined]
+
+    return wrapper
+
+
 class SQLiteStore:
     """ArchiveStore on one SQLite file. Safe for several processes writing at once."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False, check: bool = False) -> None:
+        """Open (and create, unless `readonly`) the archive file.
+
+        readonly: never create or change anything (queries); fails when there is no archive.
+        check: run SQLite's quick_check first and refuse a damaged file (crawls never write
+        into one: every page written there could be lost with it).
+        """
         self.path = Path(path).expanduser()
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        self._read_lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes the
-            # write lock before it reads what it will change (no lost updates between crawls).
-            self._db = sqlite3.connect(
-                self.path, timeout=60, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(
-                "PRAGMA synchronous=NORMAL"
-            )  # durable at checkpoints; WAL keeps it atomic
-            self._db.execute("PRAGMA busy_timeout=60000")
-            with self._tx():
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        self._db.execute(stmt)
-                self._db.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
+            if readonly:
+                if not self.path.is_file():
+                    raise StorageError(f"no archive at {self.path}")
+                self._db = self._connect()
+                self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = self._connect()
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # durable at checkpoints; WAL keeps it atomic
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            if check:
+                self._quick_check()
+            if not readonly:
+                self._create_schema()
+            self._runs_have_host = "host" in {
+                r[1] for r in self._db.execute("PRAGMA table_info(runs)").fetchall()
+            }
+            # A second connection for the crawl's "is this URL known?" reads: in WAL mode
+            # readers never wait for the writer, so a listing page is not held up behind a
+            # write batch.
+            self._reader = self._connect()
         except sqlite3.DatabaseError as exc:
-            raise StorageError(f"cannot open SQLite store {self.path}: {exc}") from None
+            with contextlib.suppress(AttributeError, sqlite3.Error):
+                self._db.close()
+            raise StorageError(f"cannot open SQLite store: {_describe(self.path, exc)}") from None
         except OSError as exc:
             raise StorageError(f"cannot open SQLite store {self.path}: {exc.strerror}") from None
-        self._lock = threading.RLock()
-        # A second connection for the crawl's "is this URL known?" reads: in WAL mode readers
-        # never wait for the writer, so a listing page is not held up behind a write batch.
-        self._reader = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-        self._read_lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection: read-write with our own transactions, or strictly read-only."""
+        if not self.readonly:
+            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes the
+            # write lock before it reads what it will change (no lost updates between crawls).
+            db = sqlite3.connect(
+                self.path, timeout=60, isolation_level=None, check_same_thread=False
+            )
+            db.execute("PRAGMA busy_timeout=60000")
+            return db
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        db = sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            # A WAL archive in a folder we may not write: reading needs its -shm file, which
+            # we cannot create. Read it as an immutable file (nobody writes it from here).
+            db.close()
+            db = sqlite3.connect(
+                uri + "&immutable=1", uri=True, timeout=60, check_same_thread=False
+            )
+        return db
+
+    def _quick_check(self) -> None:
+        rows = self._db.execute("PRAGMA quick_check(5)").fetchall()
+        problems = [r[0] for r in rows if r[0] != "ok"]
+        if problems:
+            # A row may span lines ("*** in database main ***\nPage 4: …"): the first finding,
+            # on one line.
+            lines = [ln.strip() for p in problems for ln in p.splitlines()]
+            first = next((ln for ln in lines if ln and not ln.startswith("***")), lines[0])
+            raise StorageError(
+                f"the archive {self.path} is damaged (quick_check: {first}); nothing was"
+                f" written. Copy it aside and recover what it holds with:"
+                f" sqlite3 {self.path} .recover"
+            )
+
+    def _create_schema(self) -> None:
+        with self._tx():
+            for stmt in _SCHEMA.split(";"):
+                if stmt.strip():
+                    self._db.execute(stmt)
+            cols = {r[1] for r in self._db.execute("PRAGMA table_info(runs)").fetchall()}
+            if "host" not in cols:  # an archive made before schema 2
+                self._db.execute("ALTER TABLE runs ADD COLUMN host TEXT")
+            self._db.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE"
+                " SET value = excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
@@ -178,6 +291,7 @@ class SQLiteStore:
             ).fetchone()
         return None
 
+    @_guarded
     def upsert(
         self,
         record: dict[str, Any],
@@ -189,6 +303,7 @@ class SQLiteStore:
         with self._lock, self._tx() as db:
             return self._upsert(db, p)
 
+    @_guarded
     def upsert_many(self, batch: list[Prepared]) -> list[StoreResult]:
         # One transaction for the batch: a crash loses it whole, and what is not stored is
         # fetched again by the next run; per-record COMMITs were a tenth of a crawl's time.
@@ -264,7 +379,15 @@ class SQLiteStore:
         old_row = db.execute(
             "SELECT record, first_seen, seen_count FROM articles WHERE id = ?", (aid,)
         ).fetchone()
-        old = json.loads(old_row[0])
+        try:
+            old = json.loads(old_row[0])
+            if not isinstance(old, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            # The stored copy cannot be read: the version just fetched replaces it (the damaged
+            # text stays in `versions`) instead of failing the write, and the crawl with it.
+            logger.warning("Record %s in %s cannot be read (%s); replaced", aid, self.path, exc)
+            old = {}
         new_version = version + 1
         changed = keys.changed_fields(old, record)
         db.execute(
@@ -323,8 +446,24 @@ class SQLiteStore:
             ),
         )
 
-    def _row_to_record(self, row: tuple[str, str, str, int]) -> dict[str, Any]:
-        rec: dict[str, Any] = json.loads(row[0])
+    def _row_to_record(
+        self, row: tuple[str, str, int, str], *, strict: bool = False
+    ) -> dict[str, Any] | None:
+        """(record, last_seen, seen_count, id) as the record users see; None when the stored
+        JSON cannot be read (reported by id: one damaged record must not stop an export), or
+        with `strict` a StorageError saying so (asked for that record, there is no other)."""
+        try:
+            rec: dict[str, Any] = json.loads(row[0])
+            if not isinstance(rec, dict):
+                raise ValueError("not an object")
+        except (ValueError, TypeError) as exc:
+            if strict:
+                raise StorageError(
+                    f"the record {row[3]} in the archive {self.path} is damaged and cannot be"
+                    f" read ({exc}); search and export skip it"
+                ) from None
+            logger.error("Record %s in %s cannot be read (%s); skipped", row[3], self.path, exc)
+            return None
         rec["last_seen"], rec["seen_count"] = row[1], row[2]
         aliases = self._db.execute(
             "SELECT url FROM aliases WHERE article_id = ? ORDER BY first_seen", (rec["id"],)
@@ -332,20 +471,25 @@ class SQLiteStore:
         rec["aliases"] = [a[0] for a in aliases]
         return rec
 
+    @_guarded
     def get(self, id_or_url: str) -> dict[str, Any] | None:
+        return self._get(id_or_url, strict=True)
+
+    def _get(self, id_or_url: str, *, strict: bool) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT record, last_seen, seen_count FROM articles WHERE id = ?", (id_or_url,)
+                "SELECT record, last_seen, seen_count, id FROM articles WHERE id = ?", (id_or_url,)
             ).fetchone()
             if row is None and ("/" in id_or_url or "." in id_or_url):
                 found = self._find(self._db, [keys.url_key(id_or_url)])
                 if found is not None:
                     row = self._db.execute(
-                        "SELECT record, last_seen, seen_count FROM articles WHERE id = ?",
+                        "SELECT record, last_seen, seen_count, id FROM articles WHERE id = ?",
                         (found[0],),
                     ).fetchone()
-            return self._row_to_record(row) if row else None
+            return self._row_to_record(row, strict=strict) if row else None
 
+    @_guarded
     def versions(self, article_id: str) -> list[dict[str, Any]]:
         with self._lock:
             current = self.get(article_id)
@@ -355,12 +499,18 @@ class SQLiteStore:
                 "SELECT version, stored_at, record FROM versions WHERE article_id = ? ORDER BY version",
                 (current["id"],),
             ).fetchall()
-        out = [{"version": v, "stored_at": at, "record": json.loads(r)} for v, at, r in rows]
+        out = []
+        for v, at, r in rows:
+            try:
+                out.append({"version": v, "stored_at": at, "record": json.loads(r)})
+            except ValueError as exc:
+                logger.error("Version %s of %s cannot be read (%s); skipped", v, article_id, exc)
         out.append(
             {"version": current["version"], "stored_at": current["last_seen"], "record": current}
         )
         return with_changes(out)
 
+    @_guarded
     def known_urls(self, urls: list[str]) -> set[str]:
         if not urls:
             return set()
@@ -382,6 +532,7 @@ class SQLiteStore:
                     found.update(by_key[k])
         return found
 
+    @_guarded
     def mark_gone(self, url: str, site: str, reason: str) -> None:
         now = utcnow()
         with self._lock, self._tx() as db:
@@ -392,7 +543,9 @@ class SQLiteStore:
             )
 
     # --- queries ---------------------------------------------------------------------------
-    def search(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+    @staticmethod
+    def _matching(query: SearchQuery) -> tuple[str, list[Any], bool]:
+        """FROM/WHERE for a query, its parameters, and whether SQL alone decides the match."""
         where, params = [], []
         join = ""
         if query.text:
@@ -414,24 +567,31 @@ class SQLiteStore:
             where.append("a.people LIKE ?")
             params.append(f"%{query.author}%")
         matched = f"FROM articles a {join} {'WHERE ' + ' AND '.join(where) if where else ''}"
-        order = " ORDER BY a.pub_utc DESC, a.first_seen DESC"  # NULL dates sort last
         # FTS phrases of bigrams match exactly; only a lone CJK character needs a text check.
         exact = not query.text or _fts_exact(query.text)
+        return matched, params, exact
+
+    @_guarded_iter
+    def search(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+        matched, params, exact = self._matching(query)
+        order = " ORDER BY a.pub_utc DESC, a.first_seen DESC"  # NULL dates sort last
         if query.limit and exact:
             # Sort and cut on row ids, then load just those records: never the JSON of every match.
             sql = (
-                "SELECT a.record, a.last_seen, a.seen_count FROM articles a JOIN"
-                f" (SELECT a.rowid AS rid {matched}{order} LIMIT ?) top ON top.rid = a.rowid{order}"
+                "SELECT a.record, a.last_seen, a.seen_count, a.id FROM articles a JOIN"
+                f" (SELECT a.rowid AS rid {matched}{order} LIMIT ? OFFSET ?) top"
+                f" ON top.rid = a.rowid{order}"
             )
-            with self._lock:
-                rows: Any = self._db.execute(sql, [*params, query.limit]).fetchall()
+            rows: Any = self._pages(sql, params, query.limit)
         else:
             rows = self._stream(
-                f"SELECT a.record, a.last_seen, a.seen_count {matched}{order}", params
+                f"SELECT a.record, a.last_seen, a.seen_count, a.id {matched}{order}", params
             )
         emitted = 0
         for row in rows:
             rec = self._row_to_record(row)
+            if rec is None:
+                continue
             if not exact and query.text and not keys.matches_text(rec, query.text):
                 continue
             yield rec
@@ -439,9 +599,29 @@ class SQLiteStore:
             if query.limit and emitted >= query.limit:
                 return
 
+    @_guarded
+    def count_matches(self, query: SearchQuery) -> int:
+        matched, params, exact = self._matching(query)
+        if not exact:
+            return sum(1 for _ in self.search(replace(query, limit=None)))
+        with self._lock:
+            return int(self._db.execute(f"SELECT COUNT(*) {matched}", params).fetchone()[0])
+
+    def _pages(self, sql: str, params: list[Any], size: int) -> Iterator[Any]:
+        """Rows of `sql` (ending in LIMIT ? OFFSET ?) `size` at a time: the next page is read
+        only when the caller wants more (records it skipped as unreadable)."""
+        offset = 0
+        while True:
+            with self._lock:
+                rows = self._db.execute(sql, [*params, size, offset]).fetchall()
+            yield from rows
+            if len(rows) < size:
+                return
+            offset += size
+
     def _stream(self, sql: str, params: list[Any]) -> Iterator[Any]:
         # A private connection so a long export never holds the shared one.
-        db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+        db = self._connect()
         try:
             cur = db.execute(sql, params)
             while batch := cur.fetchmany(500):
@@ -449,16 +629,20 @@ class SQLiteStore:
         finally:
             db.close()
 
+    @_guarded_iter
     def iter_records(self, site: str | None = None) -> Iterator[dict[str, Any]]:
-        sql = "SELECT record, last_seen, seen_count FROM articles"
+        sql = "SELECT record, last_seen, seen_count, id FROM articles"
         params: list[Any] = []
         if site:
             sql += " WHERE site = ?"
             params.append(site)
         sql += " ORDER BY pub_utc DESC, first_seen DESC"
         for row in self._stream(sql, params):
-            yield self._row_to_record(row)
+            rec = self._row_to_record(row)
+            if rec is not None:
+                yield rec
 
+    @_guarded_iter
     def raw_pages(
         self, site: str | None = None, since: str | None = None
     ) -> Iterator[tuple[dict[str, Any], RawPage]]:
@@ -487,7 +671,7 @@ class SQLiteStore:
                         (aid,),
                     ).fetchone()
                 )
-            rec = self.get(aid)
+            rec = self._get(aid, strict=False)  # a damaged record is logged and skipped
             if raw is None or rec is None:
                 continue
             yield (
@@ -502,6 +686,7 @@ class SQLiteStore:
                 ),
             )
 
+    @_guarded
     def stats(self) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
@@ -529,6 +714,7 @@ class SQLiteStore:
         ]
         return out
 
+    @_guarded
     def count(self, site: str | None = None) -> int:
         with self._lock:
             if site:
@@ -540,11 +726,13 @@ class SQLiteStore:
             return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
     # --- runs, state, heartbeat --------------------------------------------------------------
+    @_guarded
     def start_run(self, run: RunRecord) -> str:
         run_id = run.id or uuid.uuid4().hex[:12]
         with self._lock, self._tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO runs (id, site, kind, started_at, ended_at, status, counts,"
+                " error, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     run.site,
@@ -555,10 +743,12 @@ class SQLiteStore:
                     json.dumps(run.counts),
                     run.error,
                     run.pid,
+                    run.host,
                 ),
             )
         return run_id
 
+    @_guarded
     def finish_run(
         self, run_id: str, status: str, counts: dict[str, int], error: str | None
     ) -> None:
@@ -568,8 +758,13 @@ class SQLiteStore:
                 (utcnow(), status, json.dumps(counts), error, run_id),
             )
 
+    @_guarded
     def runs(self, site: str | None = None, limit: int = 20) -> list[RunRecord]:
-        sql = "SELECT id, site, kind, started_at, ended_at, status, counts, error, pid FROM runs"
+        host = "host" if self._runs_have_host else "NULL"
+        sql = (
+            "SELECT id, site, kind, started_at, ended_at, status, counts, error, pid,"
+            f" {host} FROM runs"
+        )
         params: list[Any] = []
         if site:
             sql += " WHERE site = ?"
@@ -589,15 +784,18 @@ class SQLiteStore:
                 counts=json.loads(r[6]),
                 error=r[7],
                 pid=r[8],
+                host=r[9],
             )
             for r in rows
         ]
 
+    @_guarded
     def get_state(self, key: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
+    @_guarded
     def set_state(self, key: str, value: dict[str, Any] | None) -> None:
         with self._lock, self._tx() as db:
             if value is None:
@@ -609,6 +807,7 @@ class SQLiteStore:
                     (key, json.dumps(value, ensure_ascii=False), utcnow()),
                 )
 
+    @_guarded
     def heartbeat(self, name: str, info: dict[str, Any]) -> None:
         with self._lock, self._tx() as db:
             db.execute(
@@ -617,6 +816,7 @@ class SQLiteStore:
                 (name, json.dumps(info, ensure_ascii=False), utcnow()),
             )
 
+    @_guarded
     def get_heartbeat(self, name: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute(
@@ -627,6 +827,23 @@ class SQLiteStore:
         info: dict[str, Any] = json.loads(row[0])
         info["at"] = row[1]
         return info
+
+    # --- locks ------------------------------------------------------------------------------
+    @property
+    def _locks_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".locks")
+
+    def lock(self, name: str, info: dict[str, Any]) -> locks.FileLease | None:
+        try:
+            return locks.take(self._locks_dir, name, info)
+        except OSError as exc:
+            raise StorageError(f"cannot take the lock {name!r} beside {self.path}: {exc}") from None
+
+    def lock_holder(self, name: str) -> dict[str, Any] | None:
+        try:
+            return locks.holder(self._locks_dir, name)
+        except OSError:
+            return None
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):  # already closed
