@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from datetime import date
 from email.utils import parsedate_to_datetime
@@ -13,7 +14,7 @@ from lxml.html import HtmlElement
 
 from crawler.extraction.dates import find_date
 from crawler.extraction.text import fold, text_of
-from crawler.sites import Site
+from crawler.sites import XPATH_PREFIXES, Site
 
 _ITEM_TAGS = ("li", "tr", "figure", "article", "dd")
 _DAY_YM = re.compile(r"(?<!\d)(\d{1,2})\s+(\d{4})[.\-/](\d{1,2})(?!\d)")  # VSB: "04 2016.03"
@@ -79,7 +80,7 @@ def next_page(tree: HtmlElement, page_url: str, site: Site) -> str | None:
     candidates: list[str] = []
     if site.pagination.next:
         sel = site.pagination.next
-        found = tree.xpath(sel) if sel.startswith(("/", "(")) else tree.cssselect(sel)
+        found = tree.xpath(sel) if sel.startswith(XPATH_PREFIXES) else tree.cssselect(sel)
         candidates += [el.get("href") or "" for el in found if isinstance(el, HtmlElement)]
     candidates += [
         el.get("href") or "" for el in tree.xpath('//a[@rel="next"] | //link[@rel="next"]')
@@ -104,12 +105,24 @@ def next_page(tree: HtmlElement, page_url: str, site: Site) -> str | None:
     return None
 
 
-def _gunzip(body: bytes) -> bytes:
-    if body[:2] == b"\x1f\x8b":
-        from scrapy.utils.gz import gunzip
+class TooLarge(ValueError):
+    """A compressed sitemap or feed that decompresses past the download size limit."""
 
-        return gunzip(body)
-    return body
+
+def _gunzip(body: bytes, max_size: int = 0) -> bytes:
+    """A `.gz` sitemap's XML, never more than `max_size` bytes (a 1.5 MB gzip bomb is 1.6 GB)."""
+    if body[:2] != b"\x1f\x8b":
+        return body
+    # Scrapy's own SitemapSpider bounds decompression the same way (a private name, its only one).
+    from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+    from scrapy.utils.gz import gunzip
+
+    try:
+        return gunzip(body, max_size=max_size)
+    except _DecompressionMaxSizeExceeded:
+        raise TooLarge(f"decompresses to more than {max_size} bytes") from None
+    except (OSError, EOFError, struct.error):
+        return b""  # not gzip after all, or truncated before any data
 
 
 def _date(text: str | None, site: Site) -> date | None:
@@ -123,19 +136,23 @@ def _date(text: str | None, site: Site) -> date | None:
     return dt.date() if dt else None
 
 
-def _xml(body: bytes) -> etree._Element | None:
+def _xml(body: bytes, max_size: int = 0) -> etree._Element | None:
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+    data = _gunzip(body, max_size)
     try:
-        return etree.fromstring(_gunzip(body), parser=parser)
+        return etree.fromstring(data, parser=parser)
     except (etree.XMLSyntaxError, ValueError):
         return None
 
 
 def sitemap_entries(
-    body: bytes, page_url: str, site: Site
+    body: bytes, page_url: str, site: Site, *, max_size: int = 0
 ) -> tuple[list[ListedArticle], list[str]]:
-    """Article URLs (with news publication dates or lastmod) and child sitemaps of a sitemap."""
-    root = _xml(body)
+    """Article URLs (with news publication dates or lastmod) and child sitemaps of a sitemap.
+
+    Raises TooLarge when a gzipped sitemap decompresses past `max_size` bytes (0: no limit).
+    """
+    root = _xml(body, max_size)
     if root is None:
         return [], []
     children = [
@@ -151,14 +168,11 @@ def sitemap_entries(
     return out, children
 
 
-def feed_entries(body: bytes, page_url: str, site: Site) -> list[ListedArticle]:
-    """Article URLs and dates from an RSS 2.0 or Atom feed."""
-    try:
-        root = etree.fromstring(
-            _gunzip(body), parser=etree.XMLParser(recover=True, resolve_entities=False)
-        )
-    except etree.XMLSyntaxError:
-        return []
+def feed_entries(
+    body: bytes, page_url: str, site: Site, *, max_size: int = 0
+) -> list[ListedArticle]:
+    """Article URLs and dates from an RSS 2.0 or Atom feed (TooLarge as for sitemaps)."""
+    root = _xml(body, max_size)
     if root is None:
         return []
     out = []

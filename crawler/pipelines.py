@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import queue
 import threading
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 from scrapy import Spider
@@ -16,7 +15,8 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import FetchedPage
-from crawler.records import prepare_page, prepare_page_in_worker, set_worker_site
+from crawler.records import prepare_page
+from crawler.workers import ExtractionPool
 from storage import ArchiveStore, RawPage, StorageError, StoreResult, open_store, redact_uri
 from storage.common import Prepared, prepare
 
@@ -25,6 +25,23 @@ logger = logging.getLogger(__name__)
 
 def _raw(item: FetchedPage) -> RawPage:
     return RawPage(item.url, item.final_url, item.status, item.headers, item.body, item.fetched_at)
+
+
+def halt_on_store_error(crawler: Crawler, exc: BaseException) -> None:
+    """Stop the crawl after a store fault (disk full, server gone, damaged file), once.
+
+    What was not stored is not known to the archive, so the next run fetches it again; going
+    on would fetch pages only to throw them away.
+    """
+    assert crawler.stats is not None
+    crawler.stats.inc_value("uninews/errors")
+    if crawler.stats.get_value("uninews/store_error") is not None:
+        return
+    message = str(exc) if isinstance(exc, StorageError) else f"{type(exc).__name__}: {exc}"
+    crawler.stats.set_value("uninews/store_error", message)
+    logger.error("Store failed, stopping the crawl: %s", message)
+    if crawler.engine is not None:
+        deferred_from_coro(crawler.engine.close_spider_async(reason="store_failed"))
 
 
 class ExtractPipeline:
@@ -37,7 +54,7 @@ class ExtractPipeline:
     def __init__(self, crawler: Crawler, workers: int) -> None:
         self.crawler = crawler
         self.workers = workers
-        self.pool: Executor | None = None
+        self.pool: ExtractionPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -45,41 +62,36 @@ class ExtractPipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         if self.workers > 0:
-            # forkserver: workers start from a clean, single-threaded process (forking the
-            # reactor's process, which has threads, can deadlock), preloaded with the extractor.
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["crawler.records"])
-            site = self.crawler.spider.site  # type: ignore[union-attr]
-            # The site goes to each worker once, not with every page.
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=ctx,
-                initializer=set_worker_site,
-                initargs=(site,),
-            )
+            self.pool = ExtractionPool(self.workers, self.crawler.spider.site)  # type: ignore[union-attr]
+            self.pool.start()
             logger.info("Extracting in %d worker process(es)", self.workers)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close()
             self.pool = None
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, FetchedPage):
             return item
         site = self.crawler.spider.site  # type: ignore[union-attr]
-        raw = _raw(item)
-        if self.pool is None:
-            result = prepare_page(raw, site)
-        else:
-            result = await asyncio.wrap_future(self.pool.submit(prepare_page_in_worker, raw))
         stats = self.crawler.stats
         assert stats is not None
+        raw = _raw(item)
+        try:
+            result = prepare_page(raw, site) if self.pool is None else await self.pool.prepare(raw)
+        except Exception as exc:
+            # An extractor bug or a dead worker: a counted error with its URL, and the page is
+            # not finished, so backfill progress stays before it and the next run tries again.
+            stats.inc_value("uninews/errors")
+            logger.error("Extraction failed: %s (%s: %s)", item.url, type(exc).__name__, exc)
+            item.failed = True
+            raise DropItem(f"extraction failed: {item.url}", log_level="DEBUG") from None
         if isinstance(result, str):
             stats.inc_value("uninews/not_article")
             stats.inc_value(f"uninews/not_article/{result}")
             item.not_article = result
-            # Expected on every site (withdrawn stubs): counted and logged, not a warning.
+            # Expected on every site (withdrawn stubs): counted, logged with -v, not a warning.
             raise DropItem(f"not an article ({result}): {item.url}", log_level="INFO")
         published = (result.record.get("published_at") or "")[:10]
         if published and (
@@ -180,17 +192,15 @@ class ArchivePipeline:
         assert self.store is not None and self.crawler.stats is not None
         assert self.writer is not None
         prepared = item.prepared if item.prepared is not None else prepare(item.record, _raw(item))
+        if self.crawler.stats.get_value("uninews/store_error") is not None:
+            item.failed = True  # the store already failed: the crawl is stopping
+            raise DropItem(f"not stored: {item.url}", log_level="DEBUG")
         try:
             result = await asyncio.wrap_future(self.writer.submit(prepared))
-        except StorageError as exc:
-            # Stop cleanly: what is not stored is not known, so the next run fetches it again.
-            logger.error("Store failed, stopping the crawl: %s", exc)
-            self.crawler.stats.inc_value("uninews/errors")
-            self.crawler.stats.set_value("uninews/store_error", str(exc))
-            assert self.crawler.engine is not None
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
+        except Exception as exc:  # every store fault, StorageError or not, stops the crawl
+            halt_on_store_error(self.crawler, exc)
             item.failed = True
-            raise DropItem(f"not stored: {exc}") from None
+            raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from None
         self.crawler.stats.inc_value(f"uninews/{result.outcome.value}")
         item.record["id"] = result.article_id
         logger.debug("%s %s → %s", result.outcome.value, item.url, result.article_id)

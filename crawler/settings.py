@@ -40,6 +40,9 @@ LOG_LEVEL = os.environ.get("UNINEWS_LOG_LEVEL", "INFO")
 NEWSPIDER_MODULE = "crawler.spiders"
 # The HTTP cache is off: the archive itself keeps every raw page.
 HTTPCACHE_ENABLED = False
+# Scrapy's remote-control HTTP server runs any Python sent to it (with a token written to a job
+# file in the user's profile, left behind by a killed crawl): an archive's crawler needs none.
+REMOTE_CONTROL_ENABLED = False
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubles each time
 RETRY_BACKOFF_MAX = 60.0
 RETRY_ENABLED = True
@@ -53,7 +56,7 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
 }
 SPIDER_MODULES = ["crawler.spiders"]
-TELNETCONSOLE_ENABLED = False
+TELNETCONSOLE_ENABLED = False  # the same: a Python console on a local port
 # The archive's store; `uninews crawl --store` and $UNINEWS_STORE set it. Without it, items
 # pass through (e.g. to `scrapy crawl SITE -O items.jsonl`).
 UNINEWS_STORE = os.environ.get("UNINEWS_STORE")

@@ -23,18 +23,23 @@ FAST = [
 LEGACY_ARTICLE_URL = r"^/publish/(news|thunews)/\d+/(\d{4}/)?\d{23}/\d{23}_\.html$"
 
 
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment a test runs the CLI in: this checkout importable, no user store."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **extra}
+    env.pop("UNINEWS_STORE", None)
+    return env
+
+
 def uninews(
     *args: str, timeout: float = 180, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the CLI in a fresh process (each crawl needs its own Twisted reactor)."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    full_env.pop("UNINEWS_STORE", None)
     return subprocess.run(
         [sys.executable, "-m", "uninews", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=full_env,
+        env=cli_env(**(env or {})),
         cwd=ROOT,
         check=False,
     )
@@ -83,10 +88,14 @@ def write_site(sites_dir: Path, **keys: object) -> Path:
 
 
 def summary_counts(stdout: str) -> dict[str, int]:
-    """The counts from a crawl's summary line ("3 listing pages, 10 articles fetched, 8 new, …")."""
-    line = next(ln for ln in stdout.splitlines() if "listing pages" in ln)
+    """The counts from a crawl's summary line ("3 listing pages, 10 articles fetched, 8 new, …"),
+    keyed by the plural label whatever the count ("1 error" is counts["errors"])."""
+    from crawler.run import RARE_KEYS, SUMMARY_KEYS
+
+    plural = {one: many for _, one, many in (*SUMMARY_KEYS, *RARE_KEYS)}
+    line = next(ln for ln in stdout.splitlines() if "fetched, " in ln)
     counts = {}
     for part in line.strip().split(", "):
         n, _, label = part.partition(" ")
-        counts[label] = int(n)
+        counts[plural.get(label, label) if n == "1" else label] = int(n)
     return counts

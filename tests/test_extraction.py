@@ -209,3 +209,24 @@ def test_source_line_and_dateline() -> None:
     lead = parse_dateline("清华新闻网3月4日电（记者 李含）3月3日，清华大学……")
     assert lead is not None and (lead.source, lead.authors) == ("清华新闻网", ["李含"])
     assert split_names("陈 旭") == ["陈旭"]
+
+
+def test_a_byline_under_the_source_line_is_an_author_not_a_subtitle() -> None:
+    """Layout A: headline, 来源 line, then a centred 清华大学 陈 旭 (unit, then name)."""
+    body = (
+        '<p style="text-align: center"><strong>陈旭：准确把握高校宣传思想工作的基本原则</strong></p>'
+        '<p style="text-align: center">来源：中国教育报 2015-1-30</p>'
+        '<p style="text-align: center">清华大学 陈 旭</p>'
+        + "<p>\u3000\u3000高校是意识形态工作前沿阵地，肩负着学习研究宣传马克思主义的重要任务。</p>"
+        * 4
+    )
+    page = (
+        "<html><head><title>陈旭：准确把握高校宣传思想工作的基本原则-清华大学新闻网</title></head>"
+        f'<body><div id="datalist_detail">{body}</div>'
+        '<div id="title_detail_picwriter">[更新：2015-01-30 14:06:32]</div></body></html>'
+    )
+    url = "http://news.tsinghua.edu.cn/publish/news/4195/2015/20150130140632014653602/20150130140632014653602_.html"
+    art = extract_article(page.encode("utf-8"), url)
+    assert art.subtitle is None
+    assert art.authors == ["陈旭"] and art.source == "中国教育报"
+    assert "清华大学 陈 旭" not in (art.text or "")

@@ -27,6 +27,47 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     return text
 
 
+# What a PDF, image, archive or office file starts with: served at an article URL, such bytes
+# are a not-article (remembered as gone), never a traceback or a page of mojibake.
+_MAGIC = (
+    (b"%PDF-", "a PDF file"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP file (or an office document)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old office document"),
+    (b"\x1f\x8b", "gzip-compressed bytes"),
+    (b"RIFF", "a media file"),
+)
+_HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "text/xml", "application/xml")
+
+
+def binary_kind(body: bytes, content_type: str | None = None) -> str | None:
+    """What the bytes are when they are plainly not an HTML page ("a PDF file"), else None."""
+    head = body[:16]
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    if (
+        mime
+        and not mime.startswith(_HTML_TYPES)
+        and (
+            mime.startswith(("image/", "audio/", "video/", "font/"))
+            or mime in ("application/pdf", "application/zip", "application/octet-stream")
+            or mime.startswith(("application/vnd.", "application/msword"))
+        )
+    ):
+        # An octet-stream that is really HTML (a misconfigured server) still gets extracted.
+        if mime == "application/octet-stream" and b"<" in body[:1024]:
+            return None
+        return f"content type {mime}"
+    if b"\x00" in body[:1024] and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary data"  # (UTF-16 pages, which have NULs too, start with a BOM)
+    return None
+
+
 def extract_article(
     html: str | bytes,
     url: str,
@@ -45,6 +86,10 @@ def extract_article(
     Returns:
         The Article; raises NotAnArticle for redirect stubs, empty shells and listings.
     """
+    if isinstance(html, bytes):
+        kind = binary_kind(html, content_type)
+        if kind:
+            raise NotAnArticle("not_html", kind)
     text = decode_html(html, content_type) if isinstance(html, bytes) else html
     if not text.strip():
         raise NotAnArticle("empty", "the page is empty")
@@ -62,6 +107,7 @@ __all__ = [
     "Attachment",
     "Image",
     "NotAnArticle",
+    "binary_kind",
     "decode_html",
     "extract_article",
 ]

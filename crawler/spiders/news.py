@@ -20,12 +20,21 @@ import lxml.html
 import scrapy
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.items import FetchedPage
-from crawler.listing import ListedArticle, article_links, feed_entries, next_page, sitemap_entries
+from crawler.listing import (
+    ListedArticle,
+    TooLarge,
+    article_links,
+    feed_entries,
+    next_page,
+    sitemap_entries,
+)
+from crawler.pipelines import halt_on_store_error
 from crawler.sites import Site, UrlMap, get_site
 from storage import ArchiveStore, open_store
 from storage.common import utcnow
@@ -34,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 MODES = ("incremental", "backfill", "full")
 FRONTIER_STEP = 10
+SITEMAP_MAX_DEPTH = 3  # an index of indexes of sitemaps; deeper chains are traps, not sites
+GONE_STATUSES = (404, 410)
 
 
 @dataclass
@@ -59,6 +70,9 @@ class _Chain:
     stale: int = 0  # consecutive pages with nothing new (incremental mode)
     catch_up: int = 0  # an interrupted walk reached this page: never stop as stale before it
     frontier: int = 0  # the walk's depth as recorded in the store (ahead of the real one)
+    empty: int = 0  # consecutive pages that listed no article link new to this walk
+    listed: set[str] = field(default_factory=set)  # article URLs this walk has listed
+    walked: set[str] = field(default_factory=set)  # listing page URLs this walk has requested
 
 
 class NewsSpider(scrapy.Spider):
@@ -104,6 +118,13 @@ class NewsSpider(scrapy.Spider):
         self.chains: dict[str, _Chain] = {}
         self.requested: set[str] = set()
         self.oldest_seen: str | None = None
+        self.sitemaps_walked = 0
+        self.max_download = 0  # DOWNLOAD_MAXSIZE: also the bound on a decompressed sitemap
+
+    @property
+    def page_cap(self) -> int:
+        """Listing pages per listing (and sitemaps per crawl) this run walks at most."""
+        return self.max_pages or self.site.max_pages
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -111,10 +132,25 @@ class NewsSpider(scrapy.Spider):
         uri = crawler.settings.get("UNINEWS_STORE")
         if uri:
             spider.store = open_store(uri)
-        for sig in (signals.item_scraped, signals.item_dropped, signals.item_error):
-            crawler.signals.connect(spider._item_finished, signal=sig)
+        spider.max_download = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        crawler.signals.connect(spider._item_finished, signal=signals.item_scraped)
+        crawler.signals.connect(spider._item_finished, signal=signals.item_dropped)
+        crawler.signals.connect(spider._item_error, signal=signals.item_error)
+        crawler.signals.connect(spider._request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
+
+    # --- the store, from the reactor thread ----------------------------------------------------
+    def _stored(self, method: str, *args: Any) -> Any:
+        """Call a store method; a store fault stops the crawl instead of raising in a callback."""
+        if self.store is None:
+            return None
+        try:
+            return getattr(self.store, method)(*args)
+        except Exception as exc:
+            halt_on_store_error(self.crawler, exc)
+            return None
 
     # --- progress bookkeeping ---------------------------------------------------------------
     def _state_key(self, listing: str) -> str:
@@ -124,15 +160,68 @@ class NewsSpider(scrapy.Spider):
         return self.chains[listing].pages[page_no]
 
     def _item_finished(self, item: Any, **kw: Any) -> None:
+        """A page was stored or dropped (not an article, out of range, or failed)."""
         if not isinstance(item, FetchedPage):
             return
-        if item.not_article and self.store is not None:
-            self.store.mark_gone(item.url, self.site.name, item.not_article)
+        if item.not_article:
+            self._stored("mark_gone", item.url, self.site.name, item.not_article)
         if item.listing is not None and item.page_no is not None:
             published = (item.record or {}).get("published_at")
             self._article_done(
                 item.listing, item.page_no, published[:10] if published else None, error=item.failed
             )
+
+    def _item_error(self, item: Any, failure: Failure, **kw: Any) -> None:
+        """A pipeline raised: a failure, never a success that moves progress past the page."""
+        if not isinstance(item, FetchedPage):
+            return
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("uninews/errors")
+        logger.error("Processing failed: %s (%s)", item.url, failure.getErrorMessage())
+        item.failed = True
+        self._item_finished(item)
+
+    # --- requests Scrapy drops without a callback or errback ----------------------------------
+    def _owns_url(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    def _request_scheduled(self, request: Request, **kw: Any) -> None:
+        # Scrapy's OffsiteMiddleware drops a request to another host at scheduling, silently:
+        # the page waiting on it would never finish.
+        if request.dont_filter or request.meta.get("allow_offsite") or self._owns_url(request.url):
+            return
+        if request.meta.get("redirect_urls"):
+            self._lost(request, f"redirected off-site to {request.url}", "offsite_redirect")
+        else:
+            host = urlsplit(request.url).hostname
+            self._lost(request, f"{host} is not the site's (add it to `domains:`)", "offsite")
+
+    def _request_dropped(self, request: Request, **kw: Any) -> None:
+        if request.meta.get("redirect_urls"):
+            self._lost(request, f"redirect loop at {request.url}", "redirect_loop")
+        else:
+            self._lost(request, "already requested in this crawl", "duplicate_request")
+
+    def _lost(self, request: Request, reason: str, kind: str) -> None:
+        kw = request.cb_kwargs
+        if "origin" not in kw or "listing" not in kw:
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(f"uninews/dropped/{kind}")
+        if request.callback == self.parse_article:
+            stats.inc_value("uninews/errors")
+            logger.error("Article failed: %s (%s)", kw["origin"], reason)
+            self._article_done(kw["listing"], kw["page_no"], None, error=True)
+        elif kind == "duplicate_request":
+            # A listing page reached again (a pagination loop, or two listings sharing pages):
+            # the walk has been there already, so it ends here.
+            logger.warning("Listing page not walked: %s (%s)", kw["origin"], reason)
+            self._end_walk_at(kw["listing"], kw["page_no"])
+        else:
+            stats.inc_value("uninews/errors")
+            logger.error("Listing page failed: %s (%s)", kw["origin"], reason)
 
     def _article_done(
         self, listing: str, page_no: int, published: str | None, error: bool = False
@@ -144,33 +233,46 @@ class NewsSpider(scrapy.Spider):
         if published:
             page.oldest = min(page.oldest or published, published)
             self.oldest_seen = min(self.oldest_seen or published, published)
-        self._advance(listing)
+        self._advance(listing, page_no)
 
-    def _advance(self, listing: str) -> None:
-        """Release held pages and save backfill progress as far as pages are finished, in order."""
+    def _advance(self, listing: str, page_no: int) -> None:
+        """Page `page_no` may have finished: release the page held behind it, and save backfill
+        progress as far as pages are finished without errors, in order."""
         chain = self.chains[listing]
-        while (page := chain.pages.get(chain.committed + 1)) and page.walked and page.pending <= 0:
-            if page.held_next is not None:
-                if self._past_since(page.oldest):
-                    logger.info(
-                        "%s: page %d reached %s, before --since; stopping",
-                        listing,
-                        chain.committed + 1,
-                        page.oldest,
-                    )
-                    page.next_url = None
-                else:
-                    assert self.crawler.engine is not None
-                    self.crawler.engine.crawl(page.held_next)
-                page.held_next = None
+        page = chain.pages[page_no]
+        if page.walked and page.pending <= 0 and page.held_next is not None:
+            # Released whatever happened to the pages before it: a failed article on page 3
+            # must not stop the walk at page 4 (it only keeps the saved progress before page 3).
+            if self._past_since(page.oldest):
+                logger.info(
+                    "%s: page %d reached %s, before --since; stopping",
+                    listing,
+                    page_no,
+                    page.oldest,
+                )
+                page.next_url = None
+            else:
+                assert self.crawler.engine is not None
+                self.crawler.engine.crawl(page.held_next)
+            page.held_next = None
+        while (
+            (nxt := chain.pages.get(chain.committed + 1))
+            and nxt.walked
+            and nxt.pending <= 0
+            and nxt.held_next is None
+        ):
+            page = nxt
             if page.errors:
                 break  # keep the pointer here: a rerun retries what failed on this page
             chain.committed += 1
-            if self.mode != "backfill" and page.next_url is None and self.store is not None:
+            if self.mode != "backfill" and page.next_url is None:
                 # The walk ended by its own rule with every page finished: nothing to catch up.
-                self.store.set_state(self._walk_key(listing), {"complete": True, "at": utcnow()})
-            if self.mode == "backfill" and self.store is not None:
-                self.store.set_state(
+                self._stored(
+                    "set_state", self._walk_key(listing), {"complete": True, "at": utcnow()}
+                )
+            if self.mode == "backfill":
+                self._stored(
+                    "set_state",
                     self._state_key(listing),
                     {
                         "next": page.next_url,
@@ -191,8 +293,8 @@ class NewsSpider(scrapy.Spider):
         for listing in self.site.listing_urls():
             self.chains[listing] = _Chain(listing)
             url, page_no = listing, 1
-            if self.mode == "backfill" and self.store is not None and not self.restart:
-                state = self.store.get_state(self._state_key(listing))
+            if self.mode == "backfill" and not self.restart:
+                state = self._stored("get_state", self._state_key(listing))
                 if state and state.get("done"):
                     logger.info(
                         "%s: backfill already finished (use --restart to walk it again)", listing
@@ -205,7 +307,7 @@ class NewsSpider(scrapy.Spider):
             if self.mode != "backfill" and self.store is not None:
                 # A walk that an interrupted run left unfinished must go at least as deep again,
                 # or the articles it never reached would stay behind already-archived pages.
-                state = self.store.get_state(self._walk_key(listing)) or {"complete": True}
+                state = self._stored("get_state", self._walk_key(listing)) or {"complete": True}
                 if not state.get("complete"):
                     self.chains[listing].catch_up = int(state.get("frontier", 0)) + 1
                     logger.info(
@@ -213,18 +315,20 @@ class NewsSpider(scrapy.Spider):
                         listing,
                         self.chains[listing].catch_up - 1,
                     )
-                self.store.set_state(
+                self._stored(
+                    "set_state",
                     self._walk_key(listing),
                     {"complete": False, "frontier": max(0, self.chains[listing].catch_up - 1)},
                 )
             yield self._listing_request(listing, url, page_no)
         for url in self.site.sitemap_urls():
-            yield self._source_request(url, self.parse_sitemap)
+            yield self._source_request(url, self.parse_sitemap, depth=1)
         for url in self.site.feed_urls():
             yield self._source_request(url, self.parse_feed)
 
     def _listing_request(self, listing: str, url: str, page_no: int) -> Request:
         self.chains[listing].pages[page_no] = _Page(url)
+        self.chains[listing].walked.add(url)
         return Request(
             self.urls.to_fetch(url),
             callback=self.parse_listing,
@@ -246,23 +350,49 @@ class NewsSpider(scrapy.Spider):
         assert stats is not None
         stats.inc_value("uninews/listing_pages")
         page = self._page(listing, page_no)
+        chain = self.chains[listing]
         tree = lxml.html.document_fromstring(response.text or "<html></html>")
         items = article_links(tree, origin, self.site)
         if not items:
             logger.warning("No article links on listing page %s", origin)
+        fresh = [i.url for i in items if i.url not in chain.listed]
+        chain.listed.update(fresh)
+        chain.empty = 0 if fresh else chain.empty + 1
         todo = yield from self._request_articles(items, listing, page_no)
 
         page.next_url = next_page(tree, origin, self.site)
         page.walked = True
-        chain = self.chains[listing]
-        go_on = page.next_url is not None and (self.max_pages is None or page_no < self.max_pages)
+        go_on = page.next_url is not None
+        if go_on and page_no >= self.page_cap:
+            if not self.max_pages:  # --max-pages is a choice; the site's cap is a safety net
+                logger.warning(
+                    "%s: stopping at page %d, the site's max_pages; raise it in the site file"
+                    " if the listing is really longer",
+                    listing,
+                    page_no,
+                )
+            go_on = False
+        if go_on and page.next_url in chain.walked:
+            logger.warning(
+                "%s: page %d links back to a page already walked; stopping", listing, page_no
+            )
+            go_on = False
+        if go_on and chain.empty >= self.site.empty_pages:
+            logger.warning(
+                "%s: %d pages in a row listed no new article link; stopping at page %d",
+                listing,
+                chain.empty,
+                page_no,
+            )
+            go_on = False
         dates = [i.listed_date for i in items if i.listed_date]
-        if self.mode != "backfill" and self.store is not None and page_no > chain.frontier:
+        if self.mode != "backfill" and page_no > chain.frontier:
             # Recorded ahead of the walk, every FRONTIER_STEP pages: a write per listing page
             # would wait on the archive's writer, and a frontier too deep only costs a few extra
             # listing pages after an interruption, where one too shallow would lose articles.
             chain.frontier = page_no + FRONTIER_STEP
-            self.store.set_state(
+            self._stored(
+                "set_state",
                 self._walk_key(listing),
                 {"complete": False, "frontier": max(chain.frontier, chain.catch_up - 1)},
             )
@@ -285,7 +415,14 @@ class NewsSpider(scrapy.Spider):
                 page.held_next = nxt
             else:
                 yield nxt
-        self._advance(listing)
+        self._advance(listing, page_no)
+
+    def _end_walk_at(self, listing: str, page_no: int) -> None:
+        """The walk ends at this page (gone, or reached again): finished, nothing to catch up."""
+        page = self._page(listing, page_no)
+        page.walked = True
+        page.next_url = None
+        self._advance(listing, page_no)
 
     def _request_articles(
         self, items: list[ListedArticle], listing: str, page_no: int
@@ -295,8 +432,8 @@ class NewsSpider(scrapy.Spider):
         assert stats is not None
         page = self._page(listing, page_no)
         known: set[str] = set()
-        if self.store is not None and not self.refetch:
-            known = self.store.known_urls([i.url for i in items])
+        if not self.refetch:
+            known = self._stored("known_urls", [i.url for i in items]) or set()
         todo = [
             i
             for i in items
@@ -316,46 +453,91 @@ class NewsSpider(scrapy.Spider):
         stats.inc_value("uninews/articles_known", len([i for i in items if i.url in known]))
         return len(todo)
 
-    def _source_request(self, url: str, callback: Any) -> Request:
+    def _source_request(self, url: str, callback: Any, depth: int = 1) -> Request:
         """A sitemap or feed: a one-page 'listing' of its own for progress accounting."""
         self.chains.setdefault(url, _Chain(url))
         self.chains[url].pages[1] = _Page(url)
+        kwargs: dict[str, Any] = {"listing": url, "page_no": 1, "origin": url}
+        if callback == self.parse_sitemap:
+            kwargs["depth"] = depth
         return Request(
             self.urls.to_fetch(url),
             callback=callback,
             errback=self.listing_failed,
-            cb_kwargs={"listing": url, "page_no": 1, "origin": url},
+            cb_kwargs=kwargs,
         )
 
     def parse_sitemap(
-        self, response: Response, listing: str, page_no: int, origin: str
+        self, response: Response, listing: str, page_no: int, origin: str, depth: int = 1
     ) -> Iterator[Request]:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("uninews/listing_pages")
-        items, children = sitemap_entries(response.body, origin, self.site)
+        self.sitemaps_walked += 1
+        try:
+            items, children = sitemap_entries(
+                response.body, origin, self.site, max_size=self.max_download
+            )
+        except TooLarge as exc:
+            self.crawler.stats.inc_value("uninews/errors")
+            logger.error("Sitemap skipped: %s (%s)", origin, exc)
+            items, children = [], []
+        if children and depth >= SITEMAP_MAX_DEPTH:
+            logger.warning(
+                "Sitemap %s: %d child sitemaps past depth %d not followed",
+                origin,
+                len(children),
+                SITEMAP_MAX_DEPTH,
+            )
+            children = []
         for child in children:
-            if child not in self.chains:
-                yield self._source_request(child, self.parse_sitemap)
+            if child in self.chains:
+                continue
+            if self.sitemaps_walked + len(self.chains) > self.page_cap + len(self.site.listings):
+                logger.warning(
+                    "Sitemap %s: child sitemaps past %d not followed (--max-pages or the site's"
+                    " max_pages)",
+                    origin,
+                    self.page_cap,
+                )
+                break
+            yield self._source_request(child, self.parse_sitemap, depth=depth + 1)
         yield from self._request_articles(items, listing, page_no)
         self._page(listing, page_no).walked = True
-        self._advance(listing)
+        self._advance(listing, page_no)
 
     def parse_feed(
         self, response: Response, listing: str, page_no: int, origin: str
     ) -> Iterator[Request]:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("uninews/listing_pages")
-        yield from self._request_articles(
-            feed_entries(response.body, origin, self.site), listing, page_no
-        )
+        try:
+            entries = feed_entries(response.body, origin, self.site, max_size=self.max_download)
+        except TooLarge as exc:
+            self.crawler.stats.inc_value("uninews/errors")
+            logger.error("Feed skipped: %s (%s)", origin, exc)
+            entries = []
+        yield from self._request_articles(entries, listing, page_no)
         self._page(listing, page_no).walked = True
-        self._advance(listing)
+        self._advance(listing, page_no)
 
     def listing_failed(self, failure: Failure) -> None:
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("uninews/errors")
+        stats = self.crawler.stats
+        assert stats is not None
         req = failure.request  # type: ignore[attr-defined]
-        logger.error("Listing page failed: %s (%s)", req.url, failure.getErrorMessage())
+        kw = req.cb_kwargs
+        if failure.check(HttpError) and failure.value.response.status in GONE_STATUSES:
+            status = failure.value.response.status
+            if kw["page_no"] > 1:
+                # A broken pagination link (a real column's page 4 answers 404): the walk ends
+                # here as finished, or every later run would walk back to it to catch up.
+                stats.inc_value("uninews/listing_gone")
+                logger.warning(
+                    "Listing page gone (%d), the walk ends here: %s", status, kw["origin"]
+                )
+                self._end_walk_at(kw["listing"], kw["page_no"])
+                return
+        stats.inc_value("uninews/errors")
+        logger.error("Listing page failed: %s (%s)", kw["origin"], failure.getErrorMessage())
 
     def parse_article(
         self, response: Response, listing: str, page_no: int, origin: str
@@ -385,14 +567,18 @@ class NewsSpider(scrapy.Spider):
         assert stats is not None
         req = failure.request  # type: ignore[attr-defined]
         kw = req.cb_kwargs
-        if failure.check(HttpError) and failure.value.response.status in (404, 410):
+        if failure.check(HttpError) and failure.value.response.status in GONE_STATUSES:
+            status = failure.value.response.status
             stats.inc_value("uninews/not_article")
-            stats.inc_value("uninews/not_article/http_404")
-            logger.info("Gone (%d): %s", failure.value.response.status, kw["origin"])
-            if self.store is not None:
-                self.store.mark_gone(
-                    kw["origin"], self.site.name, f"http_{failure.value.response.status}"
-                )
+            stats.inc_value(f"uninews/not_article/http_{status}")
+            logger.info("Gone (%d): %s", status, kw["origin"])
+            self._stored("mark_gone", kw["origin"], self.site.name, f"http_{status}")
+            self._article_done(kw["listing"], kw["page_no"], None)
+            return
+        if failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+            # Definitive for this site: not an error to retry, and no reason to hold progress.
+            stats.inc_value("uninews/robots_disallowed")
+            logger.info("Disallowed by robots.txt: %s", kw["origin"])
             self._article_done(kw["listing"], kw["page_no"], None)
             return
         stats.inc_value("uninews/errors")
@@ -400,6 +586,18 @@ class NewsSpider(scrapy.Spider):
         self._article_done(kw["listing"], kw["page_no"], None, error=True)
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if reason == "finished":
+            # Every request a page waits on ends in a callback or an errback; if one did not,
+            # say so here rather than report a clean run.
+            stats = self.crawler.stats
+            assert stats is not None
+            for chain in self.chains.values():
+                for page in chain.pages.values():
+                    if page.pending > 0:
+                        stats.inc_value("uninews/errors", page.pending)
+                        logger.error(
+                            "%d article request(s) of %s never finished", page.pending, page.url
+                        )
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -110,7 +110,9 @@ class LegacyNewsPage(ReadabilityArticlePage):
         header = [text_of(h) for h in self._split[0]]
         title = self.title() or ""
         for line in header[1:]:
-            if line != title and not bylines.parse_source_line(line) and line not in title:
+            if bylines.parse_source_line(line):
+                break  # a subtitle sits above the 来源 line; below it is a byline (清华大学 陈 旭)
+            if line != title and line not in title:
                 return line
         return None
 
