@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -14,6 +15,64 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 logger = logging.getLogger(__name__)
+
+
+def _env_int(name: str) -> int:
+    try:
+        return int(os.environ.get(name, ""))
+    except ValueError:
+        return 0
+
+
+def terminal_size(stream: IO[str]) -> tuple[int, int]:
+    """(columns, lines) of the terminal behind `stream`.
+
+    A terminal may report no size at all (0x0: a pty nobody sized, as under `docker run -t`,
+    `ssh -t host cmd`, `script`, CI consoles; or only `stty cols N`). tqdm's own `dynamic_ncols`
+    then works out a width and height of -1 and silently draws nothing, so the bar never
+    appears; an unknown size falls back to $COLUMNS/$LINES, then 80x24.
+    """
+    try:
+        size = os.get_terminal_size(stream.fileno())
+        columns, lines = size.columns, size.lines
+    except (AttributeError, OSError, ValueError):
+        columns = lines = 0
+    if columns <= 0:
+        columns = _env_int("COLUMNS") or 80
+    if lines <= 0:
+        lines = _env_int("LINES") or 24
+    return columns, lines
+
+
+class _UnderTheBar:
+    """A log handler's stream while the bar is drawn on the same terminal: the bar is cleared
+    before each log line and redrawn below it, instead of the line being glued onto the bar."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        from tqdm import tqdm
+
+        with tqdm.external_write_mode(file=self.stream):
+            written = self.stream.write(text)
+            self.stream.flush()
+        return written
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _same_stream(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(a.fileno() == b.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class CrawlProgress:
@@ -25,6 +84,9 @@ class CrawlProgress:
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
         self.bar: Any = None
+        self.stream: IO[str] = sys.stderr
+        # Log handlers whose stream is swapped for an _UnderTheBar while the bar is up.
+        self.handlers: list[tuple[logging.StreamHandler[Any], Any]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlProgress:
@@ -36,12 +98,35 @@ class CrawlProgress:
         crawler.signals.connect(ext.closed, signal=signals.spider_closed)
         return ext
 
+    def use_bar(self) -> bool:
+        """A bar on a terminal, unless turned off or the user asked for quiet (-q: no progress,
+        which is what the progress lines' logger being below INFO means)."""
+        return (
+            self.stream.isatty()
+            and self.crawler.settings.getbool("UNINEWS_PROGRESS_BAR", True)
+            and logger.isEnabledFor(logging.INFO)
+        )
+
     def opened(self, spider: Any) -> None:
         self.started = time.monotonic()
-        if sys.stderr.isatty() and self.crawler.settings.getbool("UNINEWS_PROGRESS_BAR", True):
+        self.stream = sys.stderr
+        if self.use_bar():
             from tqdm import tqdm
 
-            self.bar = tqdm(desc=spider.name, unit=" articles", dynamic_ncols=True, leave=True)
+            site = getattr(getattr(spider, "site", None), "name", None) or spider.name
+            columns, lines = terminal_size(self.stream)
+            # Our own size, not dynamic_ncols: see terminal_size. report() follows resizes.
+            self.bar = tqdm(
+                desc=site,
+                unit=" articles",
+                file=self.stream,
+                ncols=columns - 1,
+                nrows=lines,
+                dynamic_ncols=False,
+                leave=True,
+                disable=False,
+            )
+            self.hold_logs()
             self.loop = task.LoopingCall(self.report)
             self.loop.start(0.5, now=False)
         else:
@@ -78,6 +163,8 @@ class CrawlProgress:
         reached = getattr(spider, "oldest_seen", None) or "-"
         eta = self.eta(spider, elapsed)
         if self.bar is not None:
+            columns, lines = terminal_size(self.stream)
+            self.bar.ncols, self.bar.nrows = columns - 1, lines
             self.bar.n = c["fetched"]
             self.bar.set_postfix(
                 listing=c["listing_pages"],
@@ -107,3 +194,22 @@ class CrawlProgress:
         if self.bar is not None:
             self.report()
             self.bar.close()
+            self.release_logs()
+            self.bar = None
+
+    def hold_logs(self) -> None:
+        """Route the root logger's terminal handlers around the bar."""
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler) and not isinstance(
+                handler, logging.FileHandler
+            ):
+                stream = handler.stream
+                if _same_stream(stream, self.stream):
+                    handler.setStream(_UnderTheBar(stream))
+                    self.handlers.append((handler, stream))
+
+    def release_logs(self) -> None:
+        for handler, stream in self.handlers:
+            if isinstance(handler.stream, _UnderTheBar):
+                handler.setStream(stream)
+        self.handlers = []

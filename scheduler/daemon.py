@@ -20,7 +20,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler import __version__
-from crawler.sites import Site, SiteError, load_sites
+from crawler.sites import Site, SiteError, load_sites_tolerant
 from scheduler.jobs import (
     CrawlConfig,
     CrawlRunner,
@@ -30,11 +30,13 @@ from scheduler.jobs import (
     utc_iso,
 )
 from storage import ArchiveStore, StorageError, open_store
+from storage.base import Lease
 from storage.common import utcnow
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_NAME = "daemon"
+LOCK_NAME = "daemon"  # one daemon per store: a lock the OS (or a lease) frees when it dies
 HEARTBEAT_INTERVAL = 10.0  # seconds; `uninews status` calls a daemon dead after 3 of these
 CRON_JITTER = 30  # seconds: sites sharing a schedule line don't all start on the same tick
 SETTLE_TIMEOUT = 15.0  # after SIGKILL, how long the job threads get to record their runs
@@ -105,15 +107,28 @@ class Daemon:
 
     # --- sites and jobs --------------------------------------------------------------------
     def _load_sites(self) -> dict[str, Site]:
-        sites = load_sites(self.opts.sites_dir)
+        # One broken site file must not stop the others' crawls: it is reported and skipped,
+        # unless it is one the daemon was told to run (--only).
+        sites, errors = load_sites_tolerant(self.opts.sites_dir)
+        wanted = set(self.opts.only or [])
+
+        def concerns(err: SiteError, names: set[str]) -> bool:
+            return bool({err.site, err.path.stem if err.path else None} & names)
+
+        for err in errors:
+            if not wanted or concerns(err, wanted):
+                logger.error("Site file skipped: %s", err)
         if self.opts.only:
-            unknown = sorted(set(self.opts.only) - set(sites))
+            unknown = wanted - set(sites)
+            broken = [e for e in errors if concerns(e, unknown)]
+            if broken:
+                raise broken[0]
             if unknown:
                 raise SiteError(
-                    f"unknown site(s) in --only: {', '.join(unknown)} "
+                    f"unknown site(s) in --only: {', '.join(sorted(unknown))} "
                     f"(known: {', '.join(sorted(sites))})"
                 )
-            sites = {n: s for n, s in sites.items() if n in self.opts.only}
+            sites = {n: s for n, s in sites.items() if n in wanted}
         if not sites:
             raise SiteError("no sites to schedule")
         return sites
@@ -243,29 +258,19 @@ class Daemon:
             self._beat_wake.wait(HEARTBEAT_INTERVAL)
             self._beat_wake.clear()
 
-    def _check_other_daemon(self) -> None:
+    def _take_lock(self) -> Lease:
         """Refuse to run beside a live daemon on the same store: every crawl would run twice."""
-        info = self.store.get_heartbeat(HEARTBEAT_NAME)
-        if not info or info.get("state") == "stopped":
-            return
-        at = datetime.fromisoformat(str(info["at"]).replace("Z", "+00:00"))
-        age = (datetime.now(UTC) - at).total_seconds()
-        if age > 3 * float(info.get("interval", HEARTBEAT_INTERVAL)):
-            return
-        pid, host = info.get("pid"), info.get("host")
-        if host == socket.gethostname() and isinstance(pid, int):
-            if pid == os.getpid():
-                return  # e.g. pid 1 in a restarted container: that daemon is gone
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return  # died without a last heartbeat (SIGKILL, crash)
-            except PermissionError:
-                pass  # alive, someone else's
-        raise StorageError(
-            f"another daemon (pid {pid} on {host}) sent a heartbeat {age:.0f}s ago to this "
-            "store; stop it first"
+        lease = self.store.lock(
+            LOCK_NAME,
+            {"pid": os.getpid(), "host": socket.gethostname(), "since": self.started_at},
         )
+        if lease is None:
+            who = self.store.lock_holder(LOCK_NAME) or {}
+            raise StorageError(
+                f"another daemon (pid {who.get('pid', '?')} on {who.get('host', '?')}, since"
+                f" {who.get('since', '?')}) is running on this store; stop it first"
+            )
+        return lease
 
     # --- signals ---------------------------------------------------------------------------
     def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -282,7 +287,13 @@ class Daemon:
 
     # --- main ------------------------------------------------------------------------------
     def run(self) -> int:
-        self._check_other_daemon()
+        lease = self._take_lock()
+        try:
+            return self._run()
+        finally:
+            lease.release()
+
+    def _run(self) -> int:
         self._install_signals()
         for site in self.sites.values():
             self._schedule(site, catch_up=True)

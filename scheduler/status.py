@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from crawler.run import SUMMARY_KEYS
-from crawler.sites import Site, load_sites
-from scheduler.daemon import HEARTBEAT_INTERVAL, HEARTBEAT_NAME
+from crawler.run import count_label, lock_name
+from crawler.sites import Site, load_sites_tolerant
+from scheduler.daemon import HEARTBEAT_INTERVAL, HEARTBEAT_NAME, LOCK_NAME
 from scheduler.jobs import cron_trigger, log_dir, utc_iso
 from storage import ArchiveStore, RunRecord
+from storage.locks import process_gone
 from uninews import output
 
 # The counts worth a place in the one-line summary of a run, in this order.
@@ -50,18 +51,24 @@ def _when(ts: str | None, now: datetime) -> str:
     return f"{dt.astimezone().strftime('%Y-%m-%d %H:%M')} ({rel})"
 
 
-def daemon_state(hb: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
-    """alive | stopped (cleanly) | dead (heartbeat stale) | never (no heartbeat in this store)."""
+def daemon_state(
+    hb: dict[str, Any] | None, now: datetime, holder: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """alive | stopped (cleanly) | dead (did not stop cleanly) | never (no daemon used this store).
+
+    Alive means a process holds the store's daemon lock (released by the OS the moment it dies;
+    a MongoDB lease also when its process is gone from this host), not a recent heartbeat.
+    """
     hb = hb or {}
     at = _parse(hb.get("at"))
     age = (now - at).total_seconds() if at else None
-    interval = float(hb.get("interval") or HEARTBEAT_INTERVAL)
-    if not hb:
+    if holder is not None and not process_gone(holder):
+        state = "alive"
+        hb = hb if hb.get("pid") == holder.get("pid") else {**hb, **holder, "state": "running"}
+    elif not hb:
         state = "never"
     elif hb.get("state") == "stopped":
         state = "stopped"
-    elif age is not None and age <= 3 * interval:
-        state = "alive"
     else:
         state = "dead"
     return {
@@ -73,6 +80,7 @@ def daemon_state(hb: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
         "started_at": hb.get("started_at"),
         "heartbeat_at": hb.get("at"),
         "heartbeat_age": round(age, 1) if age is not None else None,
+        "heartbeat_interval": float(hb.get("interval") or HEARTBEAT_INTERVAL),
         "running": list(hb.get("running") or []) if state == "alive" else [],
         "sites": list(hb.get("sites") or []),
     }
@@ -91,15 +99,17 @@ def _summary(run: RunRecord) -> str:
     took = f" in {_span((ended - started).total_seconds())}" if started and ended else ""
     if run.status == "running":
         return "running"
-    labels = dict(SUMMARY_KEYS)
-    counts = ", ".join(f"{run.counts.get(k, 0)} {labels[k]}" for k in _SHOWN_COUNTS)
+    counts = ", ".join(count_label(run.counts.get(k, 0), k) for k in _SHOWN_COUNTS)
     return f"{run.status}{took}: {counts}" if run.counts else f"{run.status}{took}"
 
 
 def site_rows(
-    store: ArchiveStore, sites: dict[str, Site], hb: dict[str, Any] | None, now: datetime
+    store: ArchiveStore,
+    sites: dict[str, Site],
+    hb: dict[str, Any] | None,
+    now: datetime,
+    daemon: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    daemon = daemon_state(hb, now)
     alive = daemon["alive"]
     jobs: dict[str, Any] = (hb or {}).get("jobs") or {}
     schedules: dict[str, str] = (hb or {}).get("schedules") or {}
@@ -118,10 +128,17 @@ def site_rows(
         runs = store.runs(name, limit=1)
         last = runs[0] if runs else None
         last_info = None
+        if last is not None and last.status == "running" and _run_is_dead(store, last):
+            # Killed without a word (kill -9, power loss): the next crawl of the site records
+            # it as abandoned; until then, say so rather than "running" forever.
+            last.status, last.error = "abandoned", "its process is gone"
         if last is not None:
             last_info = last.as_dict()
             log = logs / name / f"{last.id}.log"
-            last_info["log"] = str(log) if log.is_file() else None
+            try:
+                last_info["log"] = str(log) if log.is_file() else None
+            except OSError:  # a log folder this user may not enter
+                last_info["log"] = None
         rows.append(
             {
                 "site": name,
@@ -138,6 +155,12 @@ def site_rows(
             }
         )
     return rows
+
+
+def _run_is_dead(store: ArchiveStore, run: RunRecord) -> bool:
+    if store.lock_holder(lock_name(run.kind, run.site)) is None:
+        return True  # whoever runs it holds this lock while it runs
+    return process_gone({"pid": run.pid, "host": run.host})
 
 
 def _header(daemon: dict[str, Any], now: datetime) -> str:
@@ -157,7 +180,9 @@ def _header(daemon: dict[str, Any], now: datetime) -> str:
     running = daemon["running"]
     up = _parse(daemon.get("started_at"))
     uptime = f", up {_span((now - up).total_seconds())}" if up else ""
-    return f"daemon: alive ({who}{uptime}, heartbeat {daemon['heartbeat_age']:.0f}s ago); " + (
+    age = daemon["heartbeat_age"]
+    beat = f", heartbeat {age:.0f}s ago" if age is not None else ""
+    return f"daemon: alive ({who}{uptime}{beat}); " + (
         f"running: {', '.join(running)}" if running else "no crawl running"
     )
 
@@ -169,8 +194,8 @@ def print_status(
     out = out or sys.stdout
     now = datetime.now(UTC)
     hb = store.get_heartbeat(HEARTBEAT_NAME)
-    daemon = daemon_state(hb, now)
-    rows = site_rows(store, load_sites(sites_dir), hb, now)
+    daemon = daemon_state(hb, now, store.lock_holder(LOCK_NAME))
+    rows = site_rows(store, load_sites_tolerant(sites_dir)[0], hb, now, daemon)
     if fmt == "json":
         doc = {
             "daemon": daemon,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ import pytest
 from crawler.sites import SiteError, load_site_file, load_sites
 from storage import open_store
 from tests.conftest import SHARED
-from tests.crawling import FAST, LEGACY_ARTICLE_URL, summary_counts, uninews, write_site
+from tests.crawling import FAST, LEGACY_ARTICLE_URL, crawl, summary_counts, uninews, write_site
 from tests.sitegen import serve
 
 
@@ -211,3 +214,171 @@ def test_unreachable_site_is_a_failed_run(tmp_path: Path) -> None:
     [run] = s.runs("down")
     s.close()
     assert run.status == "failed" and run.error == "no listing page could be fetched"
+
+
+# --- the archive's own file is never harmed; outputs say what happened ---------------------
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, Path]]:
+    """A small archive (25 English articles, one with a hostile title) and its sites dir."""
+    from tests.sitegen.server import LocalSite
+    from tests.tinysite import build, site_file
+
+    tmp = tmp_path_factory.mktemp("archive")
+    docroot = build(tmp / "www", [list(range(1, 26))])
+    page = (docroot / "news" / "7.html").read_text(encoding="utf-8")
+    page = page.replace("Story number 7", "Evil\x1b]0;pwned\x07 story\x1b[2J =cmd")
+    (docroot / "news" / "7.html").write_text(page, encoding="utf-8")
+    sites = tmp / "sites"
+    site_file(sites)
+    store = tmp / "a.db"
+    with LocalSite(docroot) as server:
+        done = crawl("tiny", sites, f"sqlite:///{store}", server.url)
+    assert done.returncode == 0, done.stderr
+    yield store, f"sqlite:///{store}", sites
+
+
+def test_export_never_writes_onto_the_archive_or_an_existing_file(
+    archive: tuple[Path, str, Path], tmp_path: Path
+) -> None:
+    store, uri, _ = archive
+    before = store.read_bytes()
+    _one_line_error(uninews("export", "--store", uri, "-o", str(store)), "archive itself")
+    assert store.read_bytes() == before
+    target = tmp_path / "out.jsonl"
+    target.write_text("keep me\n")
+    _one_line_error(uninews("export", "--store", uri, "-o", str(target)), "exists", "--force")
+    assert target.read_text() == "keep me\n"
+    done = uninews("export", "--store", uri, "-o", str(target), "--force")
+    assert done.returncode == 0, done.stderr
+    assert len(target.read_text().splitlines()) == 25
+    assert "exported 25 records" in done.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]  # no temporary file left
+
+
+def test_hostile_text_never_reaches_the_terminal_and_csv_is_spreadsheet_safe(
+    archive: tuple[Path, str, Path], tmp_path: Path
+) -> None:
+    _, uri, _ = archive
+    found = uninews("search", "story", "--store", uri, "--limit", "0")
+    assert found.returncode == 0
+    assert "Evil" in found.stdout and "\x1b" not in found.stdout and "\x07" not in found.stdout
+    rec_id = next(ln.split()[0] for ln in found.stdout.splitlines() if "Evil" in ln)
+    shown = uninews("show", rec_id, "--store", uri)
+    assert "Evil" in shown.stdout and "\x1b" not in shown.stdout
+    as_json = uninews("show", rec_id, "--store", uri, "--format", "json")
+    assert "\\u001b" in as_json.stdout  # the data itself is kept exactly
+    out = tmp_path / "x.csv"
+    assert (
+        uninews("export", "--store", uri, "--format", "csv", "--excel", "-o", str(out)).returncode
+        == 0
+    )
+    data = out.read_bytes()
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 25
+    assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values() if v)
+
+
+def test_search_says_when_it_shows_only_some_results(archive: tuple[Path, str, Path]) -> None:
+    _, uri, _ = archive
+    out = uninews("search", "laboratory", "--store", uri)
+    assert len(out.stdout.splitlines()) == 21  # header + 20
+    assert "(20 of 25 articles; --limit 0 for all)" in out.stderr
+    everything = uninews("search", "laboratory", "--store", uri, "--limit", "0")
+    assert len(everything.stdout.splitlines()) == 26 and "(25 articles)" in everything.stderr
+    one = uninews(
+        "search", "--author", "Jane Doe", "--store", uri, "--limit", "1", "--format", "jsonl"
+    )
+    assert len(one.stdout.splitlines()) == 1 and "(1 of 25 articles" in one.stderr
+
+
+def test_read_commands_name_an_unknown_site(archive: tuple[Path, str, Path]) -> None:
+    _, uri, _ = archive
+    for cmd in (["search", "x"], ["export"]):
+        _one_line_error(uninews(*cmd, "--site", "tinny", "--store", uri), "'tinny'", "tiny")
+
+
+def test_stats_shows_the_last_crawls_outcome_in_local_time(
+    archive: tuple[Path, str, Path],
+) -> None:
+    _, uri, _ = archive
+    out = uninews("stats", "--store", uri)
+    row = next(ln for ln in out.stdout.splitlines() if ln.startswith("tiny "))
+    assert row.rstrip().endswith(" ok")
+    assert "Z" not in row.split()[-3] and "T" not in row  # "2026-12-02 04:21", not UTC ISO
+    doc = json.loads(uninews("stats", "--store", uri, "--format", "json").stdout)
+    assert doc[0]["last_crawl_status"] == "ok"
+
+
+def test_bad_crawl_arguments_are_one_line_errors(archive: tuple[Path, str, Path]) -> None:
+    _, uri, sites = archive
+    _one_line_error(
+        uninews(
+            "crawl",
+            "tiny",
+            "--sites-dir",
+            str(sites),
+            "--store",
+            uri,
+            "--base-url",
+            "127.0.0.1:8000",
+        ),
+        "http://127.0.0.1:8000",
+    )
+    _one_line_error(
+        uninews(
+            "backfill",
+            "tiny",
+            "--sites-dir",
+            str(sites),
+            "--store",
+            uri,
+            "--since",
+            "2024-05-01",
+            "--until",
+            "2024-01-01",
+        ),
+        "--since 2024-05-01 is after --until 2024-01-01",
+    )
+    assert (
+        "3" in uninews("extract", "--help").stdout
+    )  # the not-an-article exit status is documented
+
+
+def test_a_default_crawl_prints_the_summary_and_real_problems_only(tmp_path: Path) -> None:
+    """No Scrapy settings/stats dumps, no deprecation warnings, no tracebacks: the summary and
+    one line per real problem, with its cause. -v and -q work after the subcommand too."""
+    from tests.sitegen.server import LocalSite
+    from tests.tinysite import build, site_file
+
+    docroot = build(tmp_path / "www", [[1, 2, 3], [4, 5]])
+    (docroot / "news" / "index_2.html").unlink()
+    sites = tmp_path / "sites"
+    site_file(sites)
+    site_file(sites, name="down", base_url="http://unresolvable.invalid/")
+    state = tmp_path / "state"
+    env = {"XDG_STATE_HOME": str(state)}
+    store = f"sqlite:///{tmp_path / 'a.db'}"
+    with LocalSite(docroot) as server:
+        args = ["crawl", "tiny", "--sites-dir", str(sites), "--store", store,
+                "--base-url", server.url, "-s", "AUTOTHROTTLE_ENABLED=false"]  # fmt: skip
+        default = uninews(*args, env=env)
+        verbose = uninews(*args, "-v", "--full", env=env)
+        quiet = uninews(*args, "-q", env=env)
+    assert default.returncode == 0, default.stderr
+    assert len(default.stdout.splitlines()) == 2  # the summary
+    assert default.stderr.count("\n") == 1 and "Listing page gone (404)" in default.stderr
+    assert "Dumping Scrapy stats" in verbose.stderr and "Overridden settings" in verbose.stderr
+    assert not [ln for ln in quiet.stderr.splitlines() if " INFO: " in ln]
+    # Scrapy's remote-control server (it runs Python sent to it) is off: no job files either.
+    assert "Remote control" not in verbose.stderr
+    assert not list(state.rglob("*.json"))
+
+    down = uninews("crawl", "down", "--sites-dir", str(sites), "--store", store,
+                   "-s", "RETRY_TIMES=0", env=env)  # fmt: skip
+    assert down.returncode == 1
+    lines = down.stderr.splitlines()
+    assert 1 <= len(lines) <= 2, down.stderr  # robots.txt, the listing page: one line each
+    assert all("DNS lookup failed" in ln and "unresolvable.invalid" in ln for ln in lines)
+    assert "Traceback" not in down.stderr and "Deprecat" not in down.stderr
+    assert "1 error" in down.stdout and "1 errors" not in down.stdout

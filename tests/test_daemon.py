@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -409,7 +410,7 @@ def test_daemon_runs_sites_and_records_failures(
     timed_out = next(r for r in d.runs("hang") if r.status == "timeout")
     assert timed_out.error is not None and timed_out.error.endswith("(run timeout 2s)")
     log = d.log_dir / "good" / f"{d.runs('good')[-1].id}.log"
-    assert "Spider closed (finished)" in log.read_text(encoding="utf-8")
+    assert "good: ok in" in log.read_text(encoding="utf-8")  # the crawl's own summary
 
     d.send(signal.SIGTERM)
     assert d.wait(timeout=15) == 0
@@ -562,3 +563,134 @@ def test_missed_run_happens_once_and_sighup_reloads(
     d.send(signal.SIGINT)
     assert d.wait(timeout=15) == 0
     assert len(d.runs("good")) == 2
+
+
+# --- one daemon per store, one crawl per site -------------------------------------------------
+@pytest.mark.slow
+def test_two_daemons_started_at_the_same_moment_never_both_run(tmp_path: Path) -> None:
+    """A real race, five times: two daemons on one store started together; exactly one runs.
+
+    The lock is an OS file lock (flock) beside the SQLite store: the kernel grants it to one."""
+    from tests.tinysite import site_file
+
+    sites = tmp_path / "sites"
+    site_file(sites, name="idle", schedule="0 0 1 1 *")
+    for trial in range(5):
+        uri = f"sqlite:///{tmp_path / f'a{trial}.db'}"
+        open_store(uri).close()
+        env = dict(os.environ, PYTHONPATH=str(ROOT), UNINEWS_LOG_DIR=str(tmp_path / "logs"))
+        cmd = [sys.executable, "-m", "uninews", "daemon", "--store", uri, "--sites-dir", str(sites),
+               "--only", "idle"]  # fmt: skip
+        procs = [
+            subprocess.Popen(
+                cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
+
+        def exited(procs: list[subprocess.Popen[str]] = procs) -> list[subprocess.Popen[str]]:
+            return [p for p in procs if p.poll() is not None]
+
+        loser = wait_for("one daemon to give up", exited)
+        assert len(loser) == 1, f"trial {trial}: both daemons exited"
+        _, err = loser[0].communicate()
+        assert loser[0].returncode == 1 and "another daemon" in err, err
+        winner = next(p for p in procs if p is not loser[0])
+        time.sleep(0.5)  # the winner keeps running (it is not waiting to fail)
+        assert winner.poll() is None
+        winner.send_signal(signal.SIGTERM)
+        assert winner.wait(15) == 0
+
+
+def test_a_crawl_of_a_site_that_is_being_crawled_is_skipped(tmp_path: Path) -> None:
+    from tests.crawling import uninews
+    from tests.tinysite import site_file
+
+    sites = tmp_path / "sites"
+    site_file(sites)
+    uri = f"sqlite:///{tmp_path / 'a.db'}"
+    store = open_store(uri)
+    lease = store.lock("crawl:tiny", {"pid": 1234, "host": "other-box", "since": "2026-12-01"})
+    assert lease is not None
+    try:
+        out = uninews("crawl", "tiny", "--sites-dir", str(sites), "--store", uri,
+                      "--base-url", "http://127.0.0.1:9")  # fmt: skip
+        assert out.returncode == 1
+        assert "skipped" in out.stdout and "another crawl of tiny is running" in out.stdout
+        assert "pid 1234 on other-box" in out.stdout
+        [run] = store.runs("tiny")
+        assert run.status == "skipped"
+        # A backfill of the same site is another kind of run: it may go on meanwhile.
+        bf = uninews("backfill", "tiny", "--since", "2024-01-01", "--sites-dir", str(sites),
+                     "--store", uri, "--base-url", "http://127.0.0.1:9", "-s", "RETRY_TIMES=0")  # fmt: skip
+        assert "another" not in bf.stdout
+    finally:
+        lease.release()
+        store.close()
+
+
+@pytest.mark.slow
+def test_sigkill_of_the_daemon_then_restart_never_crawls_a_site_twice_at_once(
+    daemon: Callable[..., DaemonProc], legacy_site: tuple[Manifest, LocalSite]
+) -> None:
+    manifest, site = legacy_site
+    args = ["--every", "1", "--only", "good", "--base-url", f"good={site.url}", *FAST, *SLOW_CRAWL]
+    first = daemon(*args)
+    write_site(first.sites_dir, "good", manifest)
+    first.start()
+    wait_for("a crawl in progress", lambda: first.store.count("good") >= 2)
+    [orphan] = first.runs("good")
+    assert first.proc is not None
+    first.proc.kill()  # SIGKILL: its crawl, in a session of its own, goes on
+    first.proc.wait()
+    status = subprocess.run(
+        [sys.executable, "-m", "uninews", "status", "--store", first.uri, "--sites-dir",
+         str(first.sites_dir)], capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert status.stdout.startswith("daemon: NOT RUNNING"), status.stdout  # at once, not 30 s later
+
+    second = daemon(*args)
+    second.start()
+    skipped = wait_for(
+        "the new daemon's run to meet the orphan crawl",
+        lambda: [r for r in second.runs("good") if r.status == "skipped"],
+        timeout=30,
+    )
+    assert "another crawl of good is running" in (skipped[0].error or "")
+    assert f"pid {orphan.pid}" in (skipped[0].error or "")
+    wait_for(
+        "the orphan to finish", lambda: d_run(second, orphan.id).status != "running", timeout=60
+    )
+    wait_for("a run of the new daemon", lambda: any(r.status == "ok" and r.id != orphan.id
+                                                   for r in second.runs("good")), timeout=60)  # fmt: skip
+    second.send(signal.SIGTERM)
+    assert second.wait(timeout=20) == 0
+    # Never two crawls of the site at once: no ok/interrupted run overlaps another one.
+    spans = sorted(
+        (r.started_at, r.ended_at or "9") for r in second.runs("good") if r.status != "skipped"
+    )
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), spans
+
+
+def d_run(d: DaemonProc, run_id: str | None) -> RunRecord:
+    return next(r for r in d.runs("good") if r.id == run_id)
+
+
+def test_daemon_only_other_starts_despite_a_broken_site_file(
+    daemon: Callable[..., DaemonProc], legacy_site: tuple[Manifest, LocalSite]
+) -> None:
+    manifest, site = legacy_site
+    d = daemon("--only", "good", "--base-url", f"good={site.url}", *FAST)
+    write_site(d.sites_dir, "good", manifest)
+    (d.sites_dir / "broken.yaml").write_text("name: broken\ntitle: [\n", encoding="utf-8")
+    d.start()
+    wait_for("the daemon to schedule good", lambda: (hb := d.store.get_heartbeat("daemon"))
+             and "good" in hb.get("jobs", {}))  # fmt: skip
+    assert d.proc is not None and d.proc.poll() is None
+    d.send(signal.SIGTERM)
+    assert d.wait(timeout=15) == 0
+    # Asked for the broken one itself: a clear refusal.
+    bad = daemon("--only", "broken")
+    bad.start()
+    assert bad.wait(timeout=15) == 2
+    assert "broken.yaml" in bad.output and "Traceback" not in bad.output

@@ -16,6 +16,7 @@ import pytest
 
 from scheduler.status import print_status
 from storage import ArchiveStore, RunRecord, open_store
+from storage.base import Lease
 from tests.sitegen import NEWS_HOST, SiteSpec, build_site, serve
 from tests.test_daemon import FAST, DaemonProc, expected_articles, wait_for, write_site
 
@@ -67,6 +68,13 @@ def beat(store: ArchiveStore, **extra: Any) -> None:
     store.heartbeat("daemon", info | extra)
 
 
+def hold_daemon_lock(store: ArchiveStore) -> Lease:
+    """What a live daemon holds for as long as it runs (released by the OS when it dies)."""
+    lease = store.lock("daemon", {"pid": 4242, "host": "cron-box", "since": "2026-01-01"})
+    assert lease is not None
+    return lease
+
+
 def record_run(store: ArchiveStore, status: str, error: str | None = None) -> str:
     run_id = store.start_run(RunRecord(site="demo", started_at="2026-11-27T09:17:03.000000Z"))
     store.finish_run(run_id, status, {"inserted": 12, "new_version": 1, "errors": 2}, error)
@@ -100,6 +108,7 @@ def test_no_daemon_ever(store: ArchiveStore, sites_dir: Path) -> None:
 def test_alive_daemon_and_last_run(store: ArchiveStore, sites_dir: Path) -> None:
     record_run(store, "failed", "exit code 2: uninews: error: demo.yaml: not valid YAML")
     beat(store, running=["demo"])
+    lease = hold_daemon_lock(store)
     text = status(store, sites_dir)
     first = text.splitlines()[0]
     assert first.startswith("daemon: alive (pid 4242 on cron-box")
@@ -119,15 +128,17 @@ def test_alive_daemon_and_last_run(store: ArchiveStore, sites_dir: Path) -> None
     # Sites the daemon does not schedule (it runs with --only demo) say so.
     other = next(s for s in doc["sites"] if s["site"] == "tsinghua")
     assert (other["next_run"], other["next_run_source"]) == (None, "not scheduled")
+    lease.release()
 
 
 def test_stopped_and_dead_daemons(store: ArchiveStore, sites_dir: Path) -> None:
     beat(store, state="stopped", jobs={})
     assert status(store, sites_dir).startswith("daemon: not running (stopped cleanly")
     assert json.loads(status(store, sites_dir, "json"))["daemon"]["state"] == "stopped"
-    # A heartbeat older than three of the daemon's intervals: it died without saying so.
-    beat(store, interval=0.01)
-    wait_for("the heartbeat to go stale", lambda: "NOT RUNNING" in status(store, sites_dir))
+    # A heartbeat that says "running" but nobody holds the daemon's lock: it died (kill -9,
+    # power loss) without saying so, however fresh its last heartbeat.
+    beat(store)
+    assert "NOT RUNNING" in status(store, sites_dir)
     doc = json.loads(status(store, sites_dir, "json"))
     assert (doc["daemon"]["state"], doc["daemon"]["alive"]) == ("dead", False)
     demo = next(s for s in doc["sites"] if s["site"] == "demo")
@@ -137,6 +148,7 @@ def test_stopped_and_dead_daemons(store: ArchiveStore, sites_dir: Path) -> None:
 def test_cli_status(uri: str, store: ArchiveStore, sites_dir: Path) -> None:
     record_run(store, "ok")
     beat(store)
+    lease = hold_daemon_lock(store)
 
     def cli(*args: str) -> str:
         cmd = [sys.executable, "-m", "uninews", "status", "--store", uri]
@@ -150,6 +162,8 @@ def test_cli_status(uri: str, store: ArchiveStore, sites_dir: Path) -> None:
     assert doc["daemon"]["alive"] is True
     demo = next(s for s in doc["sites"] if s["site"] == "demo")
     assert demo["last_run"]["status"] == "ok"
+    lease.release()
+    assert cli().startswith("daemon: NOT RUNNING")
 
 
 @pytest.mark.slow

@@ -52,14 +52,33 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"uninews: error: {message} (see: {self.prog} --help)\n")
 
 
+EXIT_CODES = """exit status: 0 done; 1 a store that cannot be used, or a crawl that failed or was
+skipped (another crawl of the site was running); 2 bad input (unknown site, bad date, invalid
+site file); 3 `extract`: the page is not an article; 130 interrupted (rerun it: it finishes
+the job without duplicates)."""
+
+
+def _verbosity(parser: argparse.ArgumentParser, top: bool) -> None:
+    # Accepted before and after the subcommand; after it, absent flags must not reset the
+    # values given before it (argparse.SUPPRESS leaves them alone).
+    default: Any = False if top else argparse.SUPPRESS
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="log every detail"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="log warnings and errors only"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="uninews", description=__doc__)
-    p.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
-    p.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    p = _Parser(prog="uninews", description=__doc__, epilog=EXIT_CODES)
+    _verbosity(p, top=True)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     def add(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=help)
+        sp = sub.add_parser(name, help=help, description=help, epilog=EXIT_CODES)
+        _verbosity(sp, top=False)
+        return sp
 
     def store_opt(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
@@ -118,7 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--restart", action="store_true", help="ignore saved progress and start from page 1"
     )
 
-    sp = add("extract", "extract one saved page and print the record (the tool to debug a site)")
+    sp = add(
+        "extract",
+        "extract one saved page and print the record (the tool to debug a site);"
+        " exit status 3 when the page is not an article",
+    )
     sp.add_argument("file", help="HTML file, or - for standard input")
     sp.add_argument("--url", required=True, help="the URL the page was served at")
     sp.add_argument("--site", help="apply this site's timezone, layout and selectors")
@@ -150,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--site")
     sp.add_argument("--format", choices=("jsonl", "csv", "json"), default="jsonl")
     sp.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    sp.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    sp.add_argument(
+        "--excel", action="store_true", help="CSV for Excel: UTF-8 with a byte-order mark"
+    )
 
     sp = add("reprocess", "re-extract archived raw pages with the current extractor (no network)")
     store_opt(sp)
@@ -208,24 +235,69 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _store(args: argparse.Namespace) -> closing[Any]:
-    """The store the command names, closed when the `with` block ends."""
+    """The store a query names, read-only, closed when the `with` block ends."""
     from storage import default_store_uri, open_store
 
-    return closing(open_store(args.store or default_store_uri()))
+    return closing(open_store(args.store or default_store_uri(), readonly=True))
 
 
 def _settings(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return dict(pairs)
 
 
+def _check_site_known(store: Any, site: str | None, sites_dir: Path | None = None) -> None:
+    """`--site X` on a query: X must be a site of the archive or of the site files."""
+    if not site:
+        return
+    from crawler.sites import load_sites_tolerant
+
+    archived = {r["site"] for r in store.stats()}
+    if site in archived or site in load_sites_tolerant(sites_dir)[0]:
+        return
+    raise UsageError(
+        f"no site {site!r} in this archive (its sites: {', '.join(sorted(archived)) or 'none'})"
+    )
+
+
+def _base_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--base-url {value!r}: give an absolute http(s) URL, e.g. http://{value}")
+    return value
+
+
+def _writable_store(uri: str) -> None:
+    """Open the store a crawl will write, checked, once: a bad, unreachable or damaged store
+    fails here in one line, before any page is fetched."""
+    from storage import open_store
+    from storage.uri import sqlite_path
+
+    path = sqlite_path(uri)
+    if path is not None and not path.exists() and not path.is_absolute():
+        print(
+            f"uninews: note: creating a new archive at {path.resolve()} ({uri} is relative to"
+            f" the current directory; an absolute path has four slashes: sqlite:///{path.resolve()})",
+            file=sys.stderr,
+        )
+    open_store(uri, check=True).close()
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.run import run_crawl
+    from crawler.run import EXIT_STATUS, run_crawl
     from crawler.sites import get_site
-    from storage import default_store_uri, open_store
+    from storage import default_store_uri
 
     site = get_site(args.site, args.sites_dir)
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since and until and since > until:
+        raise UsageError(f"--since {since} is after --until {until}")
+    base_url = _base_url(args.base_url)
     uri = args.store or default_store_uri()
-    open_store(uri).close()  # a bad or unreachable store fails here, in one line, before crawling
+    _writable_store(uri)
     mode = (
         "backfill"
         if args.command == "backfill"
@@ -234,19 +306,20 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     summary = run_crawl(
         site,
         uri,
-        base_url=args.base_url,
+        base_url=base_url,
         max_pages=args.max_pages,
         mode=mode,
-        since=getattr(args, "since", None),
-        until=getattr(args, "until", None),
+        since=since,
+        until=until,
         refetch=getattr(args, "refetch", False),
         restart=getattr(args, "restart", False),
         settings=_settings(args.set),
         run_id=args.run_id,
+        verbose=args.verbose,
     )
     for line in summary.lines():
         print(line)
-    return {"ok": 0, "interrupted": 130}.get(summary.status, 1)
+    return EXIT_STATUS.get(summary.status, 1)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -275,6 +348,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from storage import SearchQuery
 
     with _store(args) as store:
+        _check_site_known(store, args.site)
         q = SearchQuery(
             text=args.text,
             site=args.site,
@@ -284,8 +358,12 @@ def cmd_search(args: argparse.Namespace) -> int:
             limit=args.limit or None,
         )
         n = output.write_records(store.search(q), args.format)
-    if args.format == "table":
-        print(f"({n} article{'s' if n != 1 else ''})", file=sys.stderr)
+        total = store.count_matches(q) if q.limit and n >= q.limit else n
+    if total > n:
+        # Never a silent cut: say how many there are, on stderr so pipes get records only.
+        print(f"({n} of {total} articles; --limit 0 for all)", file=sys.stderr)
+    elif args.format == "table":
+        print(f"({output.plural(n, 'article')})", file=sys.stderr)
     return 0
 
 
@@ -301,9 +379,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             else:
                 for v in versions:
                     changed = ", ".join(v["changed"]) or "first version"
-                    print(
-                        f"v{v['version']}  {v['stored_at']}  {changed}  {v['record'].get('title')}"
-                    )
+                    title = output.printable(str(v["record"].get("title")), one_line=True)
+                    print(f"v{v['version']}  {v['stored_at']}  {changed}  {title}")
             return 0
         if args.format == "json":
             print(json.dumps(rec, ensure_ascii=False, indent=2, default=str))
@@ -315,36 +392,84 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     with _store(args) as store:
         rows = store.stats()
+        for row in rows:
+            runs = store.runs(row["site"], limit=1)
+            last = runs[0] if runs else None
+            row["last_crawl_status"] = last.status if last else None
+            row["last_crawl_at"] = (last.ended_at or last.started_at) if last else None
+    if args.format == "json":
+        print(output.dump_json(rows))
+        return 0
+    shown = [
+        {
+            **row,
+            "last_crawl": " ".join(
+                x for x in (output.local_time(row["last_crawl_at"]), row["last_crawl_status"]) if x
+            )
+            or "never",
+        }
+        for row in rows
+    ]
     cols = [
         ("site", "SITE", 20),
         ("articles", "ARTICLES", 9),
         ("earliest", "EARLIEST", 11),
         ("latest", "LATEST", 11),
-        ("last_crawl", "LAST CRAWL", 27),
+        ("last_crawl", "LAST CRAWL", 30),
     ]
-    output.print_rows(rows, args.format, cols)
+    output.print_rows(shown, "table", cols)
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     with _store(args) as store:
-        if args.output:
-            try:
-                out = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            except OSError as exc:
-                raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-            with out:
-                n = output.write_records(store.iter_records(args.site), args.format, out)
-            print(f"exported {n} records to {args.output}", file=sys.stderr)
-        else:
-            output.write_records(store.iter_records(args.site), args.format, sys.stdout)
+        _check_site_known(store, args.site)
+        records = store.iter_records(args.site)
+        if not args.output:
+            output.write_records(records, args.format, sys.stdout, excel=args.excel)
+            return 0
+        n = _export_to_file(store, records, args)
+    print(f"exported {output.plural(n, 'record')} to {args.output}", file=sys.stderr)
     return 0
+
+
+def _export_to_file(store: Any, records: Any, args: argparse.Namespace) -> int:
+    """Write to a temporary file beside FILE, then rename: FILE is whole or untouched."""
+    import os
+    import tempfile
+
+    target = Path(args.output)
+    store_path = getattr(store, "path", None)
+    if store_path is not None:
+        for part in (store_path, *(Path(f"{store_path}{x}") for x in ("-wal", "-shm"))):
+            if target.exists() and part.exists() and os.path.samefile(target, part):
+                raise UsageError(f"{args.output} is the archive itself: choose another file")
+    if target.exists() and not args.force:
+        raise UsageError(f"{args.output} exists: choose another file, or --force to replace it")
+    if target.exists() and not target.is_file():
+        raise UsageError(f"{args.output} is not a regular file")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent.resolve())
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            n = output.write_records(records, args.format, out, excel=args.excel)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return n
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from crawler.reprocess import reprocess
+    from storage import default_store_uri, open_store
 
-    with _store(args) as store:
+    uri = args.store or default_store_uri()
+    _writable_store(uri)
+    with closing(open_store(uri)) as store:
         counts = reprocess(store, site=args.site, since=args.since, sites_dir=args.sites_dir)
     print(", ".join(f"{v} {k}" for k, v in counts.items()))
     return 0
@@ -379,16 +504,16 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
 def cmd_daemon(args: argparse.Namespace) -> int:
     from scheduler.daemon import DaemonOptions, run_daemon
-    from storage import default_store_uri, open_store
+    from storage import default_store_uri
 
     uri = args.store or default_store_uri()
-    open_store(uri).close()
+    _writable_store(uri)
     base_urls = {}
     for pair in args.base_url:
         name, sep, url = pair.partition("=")
         if not sep:
             raise UsageError(f"--base-url takes SITE=URL, got {pair!r}")
-        base_urls[name] = url
+        base_urls[name] = _base_url(url) or url
     opts = DaemonOptions(
         store_uri=uri,
         sites_dir=args.sites_dir,
@@ -427,16 +552,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
-    # Scrapy sets its own loggers to DEBUG; filter at the handler so -q/-v mean what they say.
-    for handler in logging.root.handlers:
-        handler.setLevel(level)
-    if args.command not in ("crawl", "backfill", "daemon"):
-        logging.getLogger().setLevel(
-            max(level, logging.WARNING)
-        )  # query commands print results only
+    from uninews import logs
 
+    logs.configure(
+        args.verbose, args.quiet, query=args.command not in ("crawl", "backfill", "daemon")
+    )
     from crawler.sites import SiteError
     from storage import StorageError
 
@@ -449,6 +569,10 @@ def main(argv: list[str] | None = None) -> int:
         print("uninews: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        # The reader went away (`| head`): quiet, and no complaint when stdout is flushed at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
 
