@@ -27,6 +27,7 @@ from bench.common import (
     setup_logging,
     write_results,
 )
+from storage import redact_uri
 
 logger = logging.getLogger("bench")
 
@@ -324,6 +325,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "upsert rate with a ~50 KB raw page",
                 f"{_fmt(st['write_with_raw']['records_per_s'])} records/s",
             )
+            uri = ST.mongo_uri()
+            if uri is None:
+                rep.section("Store: MongoDB")
+                rep.row("upsert rate, search p95", "skipped: no server (set MONGODB_URI)")
+            else:
+                with phase("store: MongoDB", timings):
+                    mo = ST.run(tuple(cfg["store"]), uri=uri)
+                results["store_mongodb"] = mo
+                rep.section(f"Store: MongoDB at {redact_uri(uri)}, the same records")
+                for size, fig in mo["scales"].items():
+                    n = int(size)
+                    rep.row(
+                        f"upsert rate at {n:,}", f"{_fmt(fig['write']['records_per_s'])} records/s"
+                    )
+                    for name in ST.TARGET_QUERIES:
+                        s = fig["search"][name]
+                        rep.row(
+                            f"search '{ST.QUERIES[name][0]}' p50/p95 at {n:,} ({s['matching']:,} match)",
+                            f"{s['p50_ms']:.1f} / {s['p95_ms']:.1f} ms",
+                        )
     finally:
         if server is not None:
             server.stop()

@@ -1,19 +1,22 @@
-"""Store benchmark: upsert rate and keyword-search latency of the SQLite archive at 10k and 100k records."""
+"""Store benchmark: upsert rate and keyword-search latency of the archive (SQLite; MongoDB when MONGODB_URI is set) at 10k and 100k records."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import random
 import shutil
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from bench.common import phase, setup_logging
 
@@ -161,13 +164,27 @@ def search_latency(store: Any, text: str, repeats: int = SEARCH_REPEATS) -> dict
     }
 
 
-def run(sizes: tuple[int, ...] = (10_000, 100_000), workdir: Path | None = None) -> dict[str, Any]:
-    """Fill one SQLite store in steps up to each size; measure writes and searches at each."""
+def mongo_uri() -> str | None:
+    """A throw-away database on the server MONGODB_URI names, or None without one."""
+    base = os.environ.get("MONGODB_URI")
+    if not base:
+        return None
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/uninews_bench_{uuid.uuid4().hex[:8]}"))
+
+
+def run(
+    sizes: tuple[int, ...] = (10_000, 100_000),
+    workdir: Path | None = None,
+    uri: str | None = None,
+) -> dict[str, Any]:
+    """Fill one store (SQLite on disk, or `uri`: a MongoDB database, dropped afterwards) in steps
+    up to each size; measure writes and searches at each."""
     from storage import open_store
 
     tmp = Path(tempfile.mkdtemp(prefix="uninews-bench-store-", dir=workdir))
     path = tmp / "archive.sqlite3"  # on disk, where an archive lives (not in memory)
-    store = open_store(f"sqlite:///{path}")
+    store = open_store(uri or f"sqlite:///{path}")
     out: dict[str, Any] = {"path_fs": str(tmp), "body_chars": list(BODY_CHARS), "scales": {}}
     try:
         done = 0
@@ -203,12 +220,16 @@ def run(sizes: tuple[int, ...] = (10_000, 100_000), workdir: Path | None = None)
             out["scales"][str(size)] = {
                 "write": write,
                 "search": searches,
-                "db_mb": round(sum(f.stat().st_size for f in tmp.iterdir()) / 2**20, 1),
+                "db_mb": None
+                if uri
+                else round(sum(f.stat().st_size for f in tmp.iterdir()) / 2**20, 1),
             }
         with phase("store: upserts with a ~50 KB raw page"):
             out["write_with_raw"] = upsert_many(store, 1000, done, with_raw=True)
             logger.info("  with raw pages: %.0f records/s", out["write_with_raw"]["records_per_s"])
     finally:
+        if uri:
+            store.db.client.drop_database(store.db.name)  # type: ignore[attr-defined]
         store.close()
         shutil.rmtree(tmp, ignore_errors=True)
     out["queries"] = {k: {"text": t, "stands_for": d} for k, (t, d) in QUERIES.items()}

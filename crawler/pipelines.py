@@ -17,7 +17,15 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.items import FetchedPage
 from crawler.records import prepare_page
 from crawler.workers import ExtractionPool
-from storage import ArchiveStore, RawPage, StorageError, StoreResult, open_store, redact_uri
+from storage import (
+    ArchiveStore,
+    RawPage,
+    RecordError,
+    StorageError,
+    StoreResult,
+    open_store,
+    redact_uri,
+)
 from storage.common import Prepared, prepare
 
 logger = logging.getLogger(__name__)
@@ -141,12 +149,15 @@ class BatchWriter:
                 batch.append(nxt)
             try:
                 results = self.store.upsert_many([p for p, _ in batch])
-            except BaseException as exc:
+            except BaseException as exc:  # the store failed: every record of the batch with it
                 for _, fut in batch:
                     fut.set_exception(exc)
             else:
                 for (_, fut), result in zip(batch, results, strict=True):
-                    fut.set_result(result)
+                    if isinstance(result, RecordError):
+                        fut.set_exception(result)  # this record alone
+                    else:
+                        fut.set_result(result)
 
     def close(self) -> None:
         self.queue.put(None)
@@ -197,7 +208,14 @@ class ArchivePipeline:
             raise DropItem(f"not stored: {item.url}", log_level="DEBUG")
         try:
             result = await asyncio.wrap_future(self.writer.submit(prepared))
-        except Exception as exc:  # every store fault, StorageError or not, stops the crawl
+        except RecordError as exc:
+            # The store works but refuses this record (too large, say): an error for this page
+            # (progress stays before it), and the crawl goes on.
+            self.crawler.stats.inc_value("uninews/errors")
+            logger.error("Not stored: %s (%s)", item.url, exc)
+            item.failed = True
+            raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from None
+        except Exception as exc:  # every other store fault, StorageError or not, stops the crawl
             halt_on_store_error(self.crawler, exc)
             item.failed = True
             raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from None

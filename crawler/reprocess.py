@@ -9,7 +9,7 @@ from pathlib import Path
 
 from crawler.records import extract_record
 from crawler.sites import SiteError, load_sites
-from storage import ArchiveStore
+from storage import ArchiveStore, RecordError
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,12 @@ def reprocess(
             continue
         # Keep the original fetch time: reprocessing is not a fetch.
         result["fetched_at"] = record.get("fetched_at", result["fetched_at"])
-        outcome = store.upsert(result)
+        try:
+            outcome = store.upsert(result)
+        except RecordError as exc:  # this record only: the others are still worth re-extracting
+            logger.error("Not stored: %s (%s)", record.get("url"), exc)
+            counts["errors"] += 1
+            continue
         counts[outcome.outcome.value] += 1
         if time.monotonic() - last > 10:
             last = time.monotonic()

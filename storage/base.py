@@ -15,6 +15,13 @@ class StorageError(Exception):
     """A store cannot be opened or used; the message is one line for the user."""
 
 
+class RecordError(StorageError):
+    """One record could not be stored (too large, refused by the server); the store works.
+
+    A crawl counts it as an error for that page and goes on; any other StorageError stops it.
+    """
+
+
 class Outcome(enum.StrEnum):
     """What `ArchiveStore.upsert` did with a record."""
 
@@ -128,8 +135,12 @@ class ArchiveStore(Protocol):
         terms and compressed raw page already computed; `record` and `raw` are then ignored.
         """
 
-    def upsert_many(self, batch: list[Prepared]) -> list[StoreResult]:
-        """Upsert prepared records in order, in one transaction where the backend has them."""
+    def upsert_many(self, batch: list[Prepared]) -> list[StoreResult | RecordError]:
+        """Upsert prepared records in order, in one transaction where the backend has them.
+
+        A record that cannot be stored gets its RecordError in its place, and the others are
+        stored all the same; a fault of the whole store raises StorageError.
+        """
 
     def get(self, id_or_url: str) -> dict[str, Any] | None:
         """The current record by id, URL, canonical URL or alias URL."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -11,13 +12,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from storage import keys
 from storage.base import (
     Outcome,
     RawPage,
+    RecordError,
     RunRecord,
     SearchQuery,
     StorageError,
@@ -42,9 +44,11 @@ T = TypeVar("T")
 # Fields kept in each article document beside the record's own fields; never shown to users.
 _INTERNAL = (
     "_id",
+    "_w",
     "url_key",
     "content_hash",
     "record_hash",
+    "dedupe",
     "pub_utc",
     "pub_date",
     "people",
@@ -55,33 +59,109 @@ _MAX_ATTEMPTS = 8  # optimistic-concurrency retries when another writer got ther
 # after at most this long. `uninews status` also checks the holder's pid on the same host.
 LEASE_SECONDS = 30.0
 _LIVE_TOKENS: set[str] = set()  # leases this process holds
+# The server refuses documents over 16 MiB; past this a record drops its body HTML, and a raw
+# page goes to GridFS.
+_DOC_LIMIT = 15 * 1024 * 1024
+_IN_CHUNK = 1000  # keys per $in: 50k long URLs in one command would pass the 16 MiB limit
+# Offsets run from UTC-12 to UTC+14: a local date's instants lie within these bounds in UTC.
+_BEFORE_DAY, _AFTER_DAY = timedelta(hours=14), timedelta(hours=36)
+
+# (collection, keys, options). Names end in _v2: changing an index's keys under an existing
+# name makes MongoDB refuse it (IndexKeySpecsConflict); the retired names are dropped.
+INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
+    ("articles", [("url_key", 1)], {"unique": True, "name": "url_key_unique"}),
+    # search and export sort newest first: these serve the sort with and without a site
+    ("articles", [("pub_utc", -1), ("first_seen", -1)], {"name": "pub_first_v2"}),
+    (
+        "articles",
+        [("site", 1), ("pub_utc", -1), ("first_seen", -1)],
+        {"name": "site_pub_first_v2"},
+    ),
+    # a keyword search: one term (multikey) by equality, then the sort
+    (
+        "articles",
+        [("terms", 1), ("pub_utc", -1), ("first_seen", -1)],
+        {"name": "terms_pub_first_v2"},
+    ),
+    ("articles", [("people", 1)], {"name": "people_v2"}),
+    # the same content under another URL of the site is an alias; decided atomically for new
+    # documents by the unique index (older ones lack `dedupe` and are found by the first)
+    ("articles", [("site", 1), ("content_hash", 1)], {"name": "site_content_v2"}),
+    (
+        "articles",
+        [("site", 1), ("content_hash", 1)],
+        {
+            "name": "site_content_unique_v2",
+            "unique": True,
+            "partialFilterExpression": {"dedupe": True},
+        },
+    ),
+    ("aliases", [("article_id", 1)], {"name": "article"}),
+    ("versions", [("article_id", 1), ("version", 1)], {"unique": True, "name": "article_version"}),
+    ("raw_pages", [("article_id", 1), ("fetched_at", -1)], {"name": "article_fetched"}),
+    ("runs", [("site", 1), ("started_at", -1)], {"name": "site_started"}),
+)
+RETIRED_INDEXES = {"articles": ("site_pub", "pub", "content_hash", "terms", "people")}
+
+
+def _wait_out(store: MongoStore, op: Callable[[], T]) -> T:
+    """Run one operation, again and again while the server is away (backoff), then give up.
+
+    Each operation retried this way must be idempotent: a write the server applied before the
+    connection dropped is applied again (see `upsert`'s write tokens).
+    """
+    from pymongo.errors import AutoReconnect, ConnectionFailure
+
+    delay, waited = 0.5, 0.0
+    while True:
+        try:
+            return op()
+        except (AutoReconnect, ConnectionFailure) as exc:
+            if waited >= store.retry_seconds:
+                raise StorageError(
+                    f"MongoDB at {store.safe_uri} unreachable for {waited:.0f}s: {exc}"
+                ) from None
+            logger.warning("MongoDB unreachable (%s); retrying in %.1fs", type(exc).__name__, delay)
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 30)
 
 
 def _retrying(fn: Callable[..., T]) -> Callable[..., T]:
-    """Retry an operation while the server is away, with exponential backoff, then give up."""
+    """A store method whose server operations are idempotent: retried whole while the server is
+    away; any other driver error leaves it as a one-line StorageError."""
 
+    @functools.wraps(fn)
     def wrapper(self: MongoStore, *args: Any, **kwargs: Any) -> T:
-        from pymongo.errors import AutoReconnect, ConnectionFailure
+        from pymongo.errors import PyMongoError
 
-        delay, waited = 0.5, 0.0
-        while True:
-            try:
-                return fn(self, *args, **kwargs)
-            except (AutoReconnect, ConnectionFailure) as exc:
-                if waited >= self.retry_seconds:
-                    raise StorageError(
-                        f"MongoDB at {self.safe_uri} unreachable for {waited:.0f}s: {exc}"
-                    ) from None
-                logger.warning(
-                    "MongoDB unreachable (%s); retrying in %.1fs", type(exc).__name__, delay
-                )
-                time.sleep(delay)
-                waited += delay
-                delay = min(delay * 2, 30)
+        try:
+            return _wait_out(self, lambda: fn(self, *args, **kwargs))
+        except PyMongoError as exc:
+            raise StorageError(f"MongoDB at {self.safe_uri}: {_message(exc)}") from None
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
     return wrapper
+
+
+def _retrying_iter(fn: Callable[..., Iterator[T]]) -> Callable[..., Iterator[T]]:
+    """For streams: a driver error in the middle of one is a StorageError too. (A stream is
+    not retried whole: it would yield what it already yielded again.)"""
+
+    @functools.wraps(fn)
+    def wrapper(self: MongoStore, *args: Any, **kwargs: Any) -> Iterator[T]:
+        from pymongo.errors import PyMongoError
+
+        try:
+            yield from fn(self, *args, **kwargs)
+        except PyMongoError as exc:
+            raise StorageError(f"MongoDB at {self.safe_uri}: {_message(exc)}") from None
+
+    return wrapper
+
+
+def _message(exc: Exception) -> str:
+    details = getattr(exc, "details", None) or {}
+    return str(details.get("errmsg") or exc).split("\n")[0][:300]
 
 
 class MongoStore:
@@ -169,19 +249,15 @@ class MongoStore:
         return f"MongoStore({self.safe_uri!r})"
 
     def _create_indexes(self) -> None:
-        # Idempotent: create_index is a no-op when an identical index exists.
-        self.articles.create_index("url_key", unique=True, name="url_key_unique")
-        self.articles.create_index([("site", 1), ("pub_utc", -1)], name="site_pub")
-        self.articles.create_index([("pub_utc", -1)], name="pub")
-        self.articles.create_index("content_hash", name="content_hash")
-        self.articles.create_index("terms", name="terms")  # multikey: words and CJK bigrams
-        self.articles.create_index("people", name="people")
-        self.aliases.create_index("article_id", name="article")
-        self.versions_c.create_index(
-            [("article_id", 1), ("version", 1)], unique=True, name="article_version"
-        )
-        self.raw.create_index([("article_id", 1), ("fetched_at", -1)], name="article_fetched")
-        self.runs_c.create_index([("site", 1), ("started_at", -1)], name="site_started")
+        """Create every index (a no-op when it exists) and drop the ones they replace."""
+        for coll, keys_, options in INDEXES:
+            self.db[coll].create_index(keys_, **options)
+        for coll, names in RETIRED_INDEXES.items():
+            existing = set(self.db[coll].index_information())
+            for name in names:
+                if name in existing:
+                    logger.info("Dropping the index %s.%s (replaced by a _v2 one)", coll, name)
+                    self.db[coll].drop_index(name)
 
     # --- articles --------------------------------------------------------------------------
     def _find(self, url_keys: list[str]) -> dict[str, Any] | None:
@@ -202,10 +278,12 @@ class MongoStore:
         try:
             self.aliases.insert_one({"_id": key, "article_id": aid, "url": url, "first_seen": now})
         except DuplicateKeyError:
-            return
+            held = self.aliases.find_one({"_id": key}, {"article_id": 1})
+            if held is None or held["article_id"] != aid:
+                return  # an alias of another article already
+        # Also after a duplicate key: a retried insert may have been applied the first time.
         self.articles.update_one({"_id": aid}, {"$addToSet": {"aliases": url}})
 
-    @_retrying
     def upsert(
         self,
         record: dict[str, Any],
@@ -213,62 +291,84 @@ class MongoStore:
         *,
         prepared: Prepared | None = None,
     ) -> StoreResult:
-        from pymongo.errors import DuplicateKeyError
+        """Every write is retried on its own while the server is away, and made idempotent
+        with a write token (`_w`): a write the server applied before the connection dropped
+        is recognised, never applied twice (no seen_count counted twice, no outcome turned
+        into `unchanged` by our own first attempt, no raw page lost)."""
+        from pymongo.errors import DocumentTooLarge, PyMongoError, WriteError
 
         p = prepared if prepared is not None else prepare(record, raw)
+        try:
+            return self._upsert(p, uuid.uuid4().hex)
+        except StorageError:
+            raise
+        except (DocumentTooLarge, WriteError) as exc:
+            raise RecordError(f"cannot store {p.record.get('url')}: {_message(exc)}") from None
+        except PyMongoError as exc:
+            raise StorageError(f"MongoDB at {self.safe_uri}: {_message(exc)}") from None
+
+    def _upsert(self, p: Prepared, token: str) -> StoreResult:
+        from pymongo.errors import DuplicateKeyError
+
+        def op(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+            return _wait_out(self, lambda: fn(*args, **kwargs))
+
         record, idx = p.record, p.index
         extra = other_keys(record, idx["url_key"])
+        own_id = keys.article_id(idx["url_key"])
+        substantial = is_substantial(record)
         for _ in range(_MAX_ATTEMPTS):
             now = utcnow()
-            found = self._find([idx["url_key"], *(k for k, _ in extra)])
-            if found is None and is_substantial(record):
-                dup = self.articles.find_one(
-                    {"content_hash": idx["content_hash"], "site": record.get("site")},
+            found = op(self._find, [idx["url_key"], *(k for k, _ in extra)])
+            if found is None and substantial:
+                dup = op(
+                    self.articles.find_one,
+                    {"site": record.get("site"), "content_hash": idx["content_hash"]},
                     {"_id": 1, "version": 1},
                 )
+                if dup is not None and dup["_id"] == own_id:
+                    continue  # another writer stored this very URL a moment ago: update it
                 if dup is not None:
                     aliases = [
                         (idx["url_key"], record.get("canonical_url") or record["url"]),
                         *extra,
                     ]
                     for key, url in aliases:
-                        self._add_alias(key, dup["_id"], url, now)
-                    self.articles.update_one(
-                        {"_id": dup["_id"]}, {"$set": {"last_seen": now}, "$inc": {"seen_count": 1}}
-                    )
-                    self._put_raw(dup["_id"], p)
+                        op(self._add_alias, key, dup["_id"], url, now)
+                    op(self._seen, dup["_id"], None, now, token)
+                    op(self._put_raw, dup["_id"], p)
                     return StoreResult(Outcome.DUPLICATE, dup["_id"], dup["version"])
             if found is None:
-                aid = keys.article_id(idx["url_key"])
-                doc = self._document(record, idx, aid, 1, now, now, 1)
-                doc["aliases"] = []
+                doc = self._document(record, idx, own_id, 1, now, now, 1)
+                doc.update(aliases=[], _w=token, dedupe=substantial)
                 try:
-                    self.articles.insert_one(doc)
+                    op(self.articles.insert_one, doc)
                 except DuplicateKeyError:
-                    continue  # another writer inserted it a moment ago: take the update path
+                    mine = op(self.articles.find_one, {"_id": own_id}, {"_w": 1})
+                    if mine is None or mine.get("_w") != token:
+                        # Another writer got there first, with this URL (update it) or with
+                        # this content under another URL (become its alias): look again.
+                        continue
                 for key, url in extra:
-                    self._add_alias(key, aid, url, now)
-                self._put_raw(aid, p)
-                self.gone.delete_one({"_id": idx["url_key"]})
-                return StoreResult(Outcome.INSERTED, aid, 1)
+                    op(self._add_alias, key, own_id, url, now)
+                op(self._put_raw, own_id, p)
+                op(self.gone.delete_one, {"_id": idx["url_key"]})
+                return StoreResult(Outcome.INSERTED, own_id, 1)
 
             aid, version = found["_id"], found["version"]
             for key, url in extra:
-                self._add_alias(key, aid, url, now)
+                op(self._add_alias, key, aid, url, now)
             if found["record_hash"] == idx["record_hash"]:
-                res = self.articles.update_one(
-                    {"_id": aid, "version": version},
-                    {"$set": {"last_seen": now}, "$inc": {"seen_count": 1}},
-                )
-                if res.matched_count:
+                if op(self._seen, aid, version, now, token):
                     return StoreResult(Outcome.UNCHANGED, aid, version)
                 continue
-            old = self.articles.find_one({"_id": aid, "version": version})
+            old = op(self.articles.find_one, {"_id": aid, "version": version})
             if old is None:
                 continue
             old_record = _public(old)
             # Keyed by (article, version): a retry after a crash rewrites the same document.
-            self.versions_c.replace_one(
+            op(
+                self.versions_c.replace_one,
                 {"_id": f"{aid}:{version}"},
                 {
                     "_id": f"{aid}:{version}",
@@ -282,17 +382,60 @@ class MongoStore:
             doc = self._document(
                 record, idx, aid, version + 1, old["first_seen"], now, old.get("seen_count", 0) + 1
             )
-            doc["changed"] = keys.changed_fields(old_record, record)
-            doc["aliases"] = old.get("aliases", [])
-            res = self.articles.replace_one({"_id": aid, "version": version}, doc)
-            if res.matched_count:
-                self._put_raw(aid, p)
+            doc.update(
+                changed=keys.changed_fields(old_record, record),
+                aliases=old.get("aliases", []),
+                _w=token,
+                dedupe=substantial and old.get("dedupe", False),
+            )
+            if self._replace(aid, version, doc, token):
+                op(self._put_raw, aid, p)
                 return StoreResult(Outcome.NEW_VERSION, aid, version + 1)
         raise StorageError(f"could not store {record['url']}: too much concurrent change")
 
-    def upsert_many(self, batch: list[Prepared]) -> list[StoreResult]:
-        # MongoDB standalone servers have no multi-document transactions: one at a time.
-        return [self.upsert(p.record, prepared=p) for p in batch]
+    def _seen(self, aid: str, version: int | None, now: str, token: str) -> bool:
+        """Count a sighting once, however often this write is retried; False when the article
+        changed version meanwhile (the caller looks again)."""
+        flt: dict[str, Any] = {"_id": aid, "_w": {"$ne": token}}
+        if version is not None:
+            flt["version"] = version
+        res = self.articles.update_one(
+            flt, {"$set": {"last_seen": now, "_w": token}, "$inc": {"seen_count": 1}}
+        )
+        if res.matched_count:
+            return True
+        mine = self.articles.find_one({"_id": aid}, {"_w": 1, "version": 1})
+        return bool(mine and mine.get("_w") == token)
+
+    def _replace(self, aid: str, version: int, doc: dict[str, Any], token: str) -> bool:
+        from pymongo.errors import DuplicateKeyError
+
+        try:
+            res = _wait_out(
+                self, lambda: self.articles.replace_one({"_id": aid, "version": version}, doc)
+            )
+        except DuplicateKeyError:
+            # The edit made it equal to another article of the site: store it all the same,
+            # outside the unique content index (it is one article, edited, not a copy).
+            doc["dedupe"] = False
+            res = _wait_out(
+                self, lambda: self.articles.replace_one({"_id": aid, "version": version}, doc)
+            )
+        if res.matched_count:
+            return True
+        mine = _wait_out(self, lambda: self.articles.find_one({"_id": aid}, {"_w": 1}))
+        return bool(mine and mine.get("_w") == token)
+
+    def upsert_many(self, batch: list[Prepared]) -> list[StoreResult | RecordError]:
+        # MongoDB standalone servers have no multi-document transactions: one at a time, and a
+        # record the server refuses fails alone.
+        out: list[StoreResult | RecordError] = []
+        for p in batch:
+            try:
+                out.append(self.upsert(p.record, prepared=p))
+            except RecordError as exc:
+                out.append(exc)
+        return out
 
     @staticmethod
     def _document(
@@ -323,7 +466,7 @@ class MongoStore:
             last_seen=last,
             seen_count=count,
         )
-        return doc
+        return _fit(doc)
 
     def _put_raw(self, aid: str, p: Prepared) -> None:
         raw = p.raw
@@ -332,8 +475,18 @@ class MongoStore:
         from bson.binary import Binary
 
         sha = p.raw_sha
+        rid = f"{aid}:{sha}"
+        blob = p.raw_blob or b""
+        body: dict[str, Any] = {"body": Binary(blob)}
+        if len(blob) > _DOC_LIMIT:
+            # A page that compresses badly past the document limit: its bytes go to GridFS,
+            # under the raw page's own id (so a retry finds them there).
+            bucket = self._bucket()
+            if not list(bucket.find({"_id": rid}).limit(1)):
+                bucket.upload_from_stream_with_id(rid, rid, blob)
+            body = {"body": None, "body_gridfs": rid}
         self.raw.update_one(
-            {"_id": f"{aid}:{sha}"},
+            {"_id": rid},
             {
                 "$setOnInsert": {
                     "article_id": aid,
@@ -344,11 +497,22 @@ class MongoStore:
                     "headers": raw.headers,
                     "fetched_at": raw.fetched_at,
                     "size": p.raw_size,
-                    "body": Binary(p.raw_blob or b""),
+                    **body,
                 }
             },
             upsert=True,
         )
+
+    def _bucket(self) -> Any:
+        """GridFS for raw pages past the document limit (collections raw_bodies.files/chunks)."""
+        import gridfs
+
+        return gridfs.GridFSBucket(self.db, bucket_name="raw_bodies")
+
+    def _raw_body(self, doc: dict[str, Any]) -> bytes:
+        if doc.get("body_gridfs"):
+            return decompress(self._bucket().open_download_stream(doc["body_gridfs"]).read())
+        return decompress(bytes(doc["body"]))
 
     @_retrying
     def get(self, id_or_url: str) -> dict[str, Any] | None:
@@ -379,14 +543,14 @@ class MongoStore:
         by_key: dict[str, list[str]] = {}
         for u in urls:
             by_key.setdefault(keys.url_key(u), []).append(u)
-        if not by_key:
-            return set()
-        hits = {
-            d["url_key"]
-            for d in self.articles.find({"url_key": {"$in": list(by_key)}}, {"url_key": 1})
-        }
-        hits |= {d["_id"] for d in self.aliases.find({"_id": {"$in": list(by_key)}}, {"_id": 1})}
-        hits |= {d["_id"] for d in self.gone.find({"_id": {"$in": list(by_key)}}, {"_id": 1})}
+        all_keys = list(by_key)
+        hits: set[str] = set()
+        for i in range(0, len(all_keys), _IN_CHUNK):
+            chunk = all_keys[i : i + _IN_CHUNK]
+            flt = {"$in": chunk}
+            hits |= {d["url_key"] for d in self.articles.find({"url_key": flt}, {"url_key": 1})}
+            hits |= {d["_id"] for d in self.aliases.find({"_id": flt}, {"_id": 1})}
+            hits |= {d["_id"] for d in self.gone.find({"_id": flt}, {"_id": 1})}
         return {u for k in hits for u in by_key[k]}
 
     @_retrying
@@ -402,111 +566,151 @@ class MongoStore:
         )
 
     # --- queries ---------------------------------------------------------------------------
-    def _filter(self, site: str | None, since: str | None, until: str | None) -> dict[str, Any]:
+    @staticmethod
+    def _filter(site: str | None, since: str | None, until: str | None) -> dict[str, Any]:
+        """The query for a site and a range of local publish dates.
+
+        `pub_date` is the local date; the sort indexes are on `pub_utc`. Every instant of a
+        local date lies between its midnight at UTC+14 and its end at UTC-12, so bounds on
+        `pub_utc` let the index narrow the range, and `pub_date` decides it exactly.
+        """
         flt: dict[str, Any] = {}
         if site:
             flt["site"] = site
         if since or until:
-            rng: dict[str, str] = {}
+            days: dict[str, str] = {}
+            utc: dict[str, datetime] = {}
             if since:
-                rng["$gte"] = since[:10]
+                days["$gte"] = since[:10]
+                utc["$gte"] = _midnight(since) - _BEFORE_DAY
             if until:
-                rng["$lte"] = until[:10]
-            flt["pub_date"] = rng
+                days["$lte"] = until[:10]
+                utc["$lt"] = _midnight(until) + _AFTER_DAY
+            flt["pub_date"] = days
+            flt["pub_utc"] = utc
         return flt
 
-    def search(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+    def _query(self, query: SearchQuery) -> tuple[dict[str, Any], bool]:
+        """The server's filter for a search, and whether it alone decides the match."""
         flt = self._filter(query.site, query.since, query.until)
+        exact = True
         if query.text:
-            terms = [t for t in keys.search_terms(query.text) if len(t) > 1 or t.isascii()]
+            parts = [keys.search_terms(part) for part in query.text.split()]
+            terms = [t for ts in parts for t in ts if len(t) > 1 or t.isascii()]
             if terms:
                 flt["terms"] = {"$all": sorted(set(terms))}
+            # Each part one term: the terms decide; else (a lone CJK character, a longer
+            # Chinese word whose bigrams must be adjacent) the text is checked here too.
+            exact = all(len(ts) == 1 and (len(ts[0]) > 1 or ts[0].isascii()) for ts in parts)
         if query.author:
             flt["people"] = {"$regex": re.escape(query.author), "$options": "i"}
-        cursor = self.articles.find(flt).sort([("pub_utc", -1), ("first_seen", -1)])
+        return flt, exact
+
+    @_retrying_iter
+    def search(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+        flt, exact = self._query(query)
+        # Sorted by an index (pub_first_v2, site_pub_first_v2, terms_pub_first_v2): the server
+        # streams matches in order and stops at the limit, never sorting the whole collection.
+        cursor = self.articles.find(flt).sort(_NEWEST_FIRST)
+        if query.limit and exact:
+            cursor = cursor.limit(query.limit)
+        yield from self._matching(cursor, query, exact)
+
+    def _matching(self, cursor: Any, query: SearchQuery, exact: bool) -> Iterator[dict[str, Any]]:
         emitted = 0
         for doc in cursor:
             rec = _public(doc)
-            if query.text and not keys.matches_text(rec, query.text):
+            if not exact and query.text and not keys.matches_text(rec, query.text):
                 continue
             yield rec
             emitted += 1
             if query.limit and emitted >= query.limit:
                 return
 
+    @_retrying
+    def count_matches(self, query: SearchQuery) -> int:
+        flt, exact = self._query(query)
+        if exact:
+            return int(self.articles.count_documents(flt))
+        return sum(
+            1 for _ in self._matching(self.articles.find(flt), replace(query, limit=None), False)
+        )
+
+    @_retrying_iter
     def iter_records(self, site: str | None = None) -> Iterator[dict[str, Any]]:
         flt = {"site": site} if site else {}
-        for doc in self.articles.find(flt).sort([("pub_utc", -1), ("first_seen", -1)]):
+        for doc in self.articles.find(flt).sort(_NEWEST_FIRST):
             yield _public(doc)
 
+    @_retrying_iter
     def raw_pages(
         self, site: str | None = None, since: str | None = None
     ) -> Iterator[tuple[dict[str, Any], RawPage]]:
-        for doc in self.articles.find(self._filter(site, since, None), {"_id": 1, "url": 1}):
-            raw = self.raw.find_one(
-                {"article_id": doc["_id"], "url": doc["url"]}, sort=[("fetched_at", -1)]
+        # Ids first: re-extraction of a large archive outlasts a server cursor's 10 minutes, and
+        # a record that changes (new version) while a cursor walks might come round twice.
+        ids = [
+            d["_id"]
+            for d in _wait_out(
+                self, lambda: list(self.articles.find(self._filter(site, since, None), {"_id": 1}))
             )
-            raw = raw or self.raw.find_one({"article_id": doc["_id"]}, sort=[("fetched_at", -1)])
-            rec = self.get(doc["_id"])
-            if raw is None or rec is None:
-                continue
-            yield (
-                rec,
-                RawPage(
-                    url=raw["url"],
-                    final_url=raw["final_url"],
-                    status=raw["status"],
-                    headers=raw["headers"],
-                    fetched_at=raw["fetched_at"],
-                    body=decompress(bytes(raw["body"])),
-                ),
-            )
+        ]
+        for aid in ids:
+            pair = self._raw_page(aid)
+            if pair is not None:
+                yield pair
+
+    @_retrying
+    def _raw_page(self, aid: str) -> tuple[dict[str, Any], RawPage] | None:
+        rec = self.get(aid)
+        if rec is None:
+            return None
+        raw = self.raw.find_one({"article_id": aid, "url": rec["url"]}, sort=[("fetched_at", -1)])
+        raw = raw or self.raw.find_one({"article_id": aid}, sort=[("fetched_at", -1)])
+        if raw is None:
+            return None
+        return rec, RawPage(
+            url=raw["url"],
+            final_url=raw["final_url"],
+            status=raw["status"],
+            headers=raw["headers"],
+            fetched_at=raw["fetched_at"],
+            body=self._raw_body(raw),
+        )
 
     @_retrying
     def stats(self) -> list[dict[str, Any]]:
-        rows = list(
-            self.articles.aggregate(
-                [
-                    {
-                        "$group": {
-                            "_id": "$site",
-                            "articles": {"$sum": 1},
-                            "earliest": {"$min": "$pub_date"},
-                            "latest": {"$max": "$pub_date"},
-                            "seen": {"$max": "$last_seen"},
-                        }
-                    },
-                    {"$sort": {"_id": 1}},
-                ]
+        # Per site, from indexes only: a count, and the first and last document in publish
+        # order (no $group over the whole collection).
+        sites = sorted(s for s in self.articles.distinct("site") if s is not None)
+        out = []
+        for site in sites:
+            dated = {"site": site, "pub_utc": {"$ne": None}}
+            first = self.articles.find_one(dated, {"pub_date": 1}, sort=[("pub_utc", 1)])
+            last = self.articles.find_one(dated, {"pub_date": 1}, sort=[("pub_utc", -1)])
+            run = self.runs_c.find_one({"site": site}, sort=[("started_at", -1)])
+            out.append(
+                {
+                    "site": site,
+                    "articles": self.articles.count_documents({"site": site}),
+                    "earliest": first["pub_date"] if first else None,
+                    "latest": last["pub_date"] if last else None,
+                    "last_crawl": (run.get("ended_at") or run["started_at"]) if run else None,
+                }
             )
-        )
-        last_runs: dict[str, str] = {}
-        for r in self.runs_c.find({}, {"site": 1, "started_at": 1, "ended_at": 1}):
-            at = r.get("ended_at") or r["started_at"]
-            last_runs[r["site"]] = max(at, last_runs.get(r["site"], ""))
-        out = [
-            {
-                "site": r["_id"],
-                "articles": r["articles"],
-                "earliest": r["earliest"],
-                "latest": r["latest"],
-                "last_crawl": last_runs.pop(r["_id"], None) or r["seen"],
-            }
-            for r in rows
-        ]
-        out += [
-            {"site": s, "articles": 0, "earliest": None, "latest": None, "last_crawl": at}
-            for s, at in sorted(last_runs.items())
-        ]
+        for site in sorted(set(self.runs_c.distinct("site")) - set(sites)):
+            run = self.runs_c.find_one({"site": site}, sort=[("started_at", -1)])
+            at = (run.get("ended_at") or run["started_at"]) if run else None
+            out.append(
+                {"site": site, "articles": 0, "earliest": None, "latest": None, "last_crawl": at}
+            )
         return out
 
     @_retrying
     def count(self, site: str | None = None) -> int:
-        return int(self.articles.count_documents({"site": site} if site else {}))
-
-    @_retrying
-    def count_matches(self, query: SearchQuery) -> int:
-        return sum(1 for _ in self.search(replace(query, limit=None)))
+        if site:
+            return int(self.articles.count_documents({"site": site}))
+        # Counted on the _id index, not by reading every document.
+        return int(self.articles.count_documents({}, hint="_id_"))
 
     # --- runs, state, heartbeat --------------------------------------------------------------
     @_retrying
@@ -665,6 +869,27 @@ class MongoLease:
         self.release()
 
 
+_NEWEST_FIRST = [("pub_utc", -1), ("first_seen", -1)]  # undated records last
+
+
+def _midnight(day: str) -> datetime:
+    return datetime.fromisoformat(day[:10]).replace(tzinfo=UTC)
+
+
+def _fit(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document under the server's 16 MiB limit: without its body HTML if need be (the raw
+    page keeps it; `uninews reprocess` can rebuild it), else RecordError."""
+    import bson
+
+    if len(bson.encode(doc)) <= _DOC_LIMIT:
+        return doc
+    logger.warning("Record of %s over 15 MiB: stored without its body HTML", doc.get("url"))
+    doc["html"] = None
+    if len(bson.encode(doc)) <= _DOC_LIMIT:
+        return doc
+    raise RecordError(f"cannot store {doc.get('url')}: its text alone is over 15 MiB")
+
+
 def _database_name(uri: str) -> str:
     """The database a MongoDB URI names ("uninews" when none): the path after the hosts, which
     follow the last "@" of the authority (a password may hold a raw "/" or "@")."""
@@ -691,7 +916,7 @@ def _refusal(exc: Any, safe: str, readonly: bool) -> str:
             f"MongoDB at {safe}: this user may not write ({message}); crawls need the readWrite"
             " role, queries (search, show, export, stats, status) work with read"
         )
-    if code in (85, 86):  # IndexOptionsConflict, IndexKeySpecsConflict
+    if code in (85, 86) or "already exists with different" in message:  # Index*Conflict
         return (
             f"MongoDB at {safe}: an existing index conflicts with uninews' own ({message}); drop"
             " that index (uninews recreates its own) and try again"

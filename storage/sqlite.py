@@ -20,6 +20,7 @@ from storage import keys, locks
 from storage.base import (
     Outcome,
     RawPage,
+    RecordError,
     RunRecord,
     SearchQuery,
     StorageError,
@@ -301,14 +302,32 @@ class SQLiteStore:
     ) -> StoreResult:
         p = prepared if prepared is not None else prepare(record, raw)
         with self._lock, self._tx() as db:
-            return self._upsert(db, p)
+            result = self._upsert_one(db, p)
+        if isinstance(result, RecordError):
+            raise result
+        return result
 
     @_guarded
-    def upsert_many(self, batch: list[Prepared]) -> list[StoreResult]:
+    def upsert_many(self, batch: list[Prepared]) -> list[StoreResult | RecordError]:
         # One transaction for the batch: a crash loses it whole, and what is not stored is
         # fetched again by the next run; per-record COMMITs were a tenth of a crawl's time.
         with self._lock, self._tx() as db:
-            return [self._upsert(db, p) for p in batch]
+            return [self._upsert_one(db, p) for p in batch]
+
+    def _upsert_one(self, db: sqlite3.Connection, p: Prepared) -> StoreResult | RecordError:
+        """One record inside the batch's transaction, in a savepoint: a record SQLite refuses
+        (a value it cannot bind, a constraint) fails alone; a fault of the file (disk full,
+        I/O) fails the batch."""
+        db.execute("SAVEPOINT one_record")
+        try:
+            result = self._upsert(db, p)
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError,
+                ValueError, TypeError, OverflowError) as exc:  # fmt: skip
+            db.execute("ROLLBACK TO one_record")
+            db.execute("RELEASE one_record")
+            return RecordError(f"cannot store {p.record.get('url')}: {exc}")
+        db.execute("RELEASE one_record")
+        return result
 
     def _upsert(self, db: sqlite3.Connection, p: Prepared) -> StoreResult:
         record, idx = p.record, p.index

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-import inspect
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -58,6 +59,11 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
     if isinstance(env, list):
         env = dict(item.split("=", 1) for item in env)
     return {k: str(v) for k, v in env.items()}
+
+
+def _substituted(value: str) -> str:
+    """A compose value with its ${VARIABLE} references filled in, as Compose would."""
+    return re.sub(r"\$\{[^}]*\}", "secret", value)
 
 
 def _volume_mounts(service: dict[str, Any]) -> list[tuple[str, str]]:
@@ -158,12 +164,53 @@ def test_uninews_waits_for_healthy_mongo_and_uses_it(compose: dict[str, Any]) ->
     svc = compose["services"]["uninews"]
     assert svc["depends_on"]["mongo"]["condition"] == "service_healthy"
     env = _env(svc)
-    assert env["UNINEWS_STORE"].startswith("mongodb://mongo:27017/")
+    store = urlsplit(_substituted(env["UNINEWS_STORE"]))
+    assert (store.scheme, store.hostname, store.port, store.path) == (
+        "mongodb",
+        "mongo",
+        27017,
+        "/uninews",
+    )
     assert env.get("UNINEWS_CONTACT"), "UNINEWS_CONTACT goes into the User-Agent"
     mounts = dict((t, s) for s, t in _volume_mounts(svc))
     assert mounts.get(env["UNINEWS_LOG_DIR"]) in set(compose["volumes"]), (
         "UNINEWS_LOG_DIR must be on a named volume"
     )
+
+
+def test_mongo_requires_authentication_and_uninews_is_not_root(compose: dict[str, Any]) -> None:
+    """The compose root user lives in `admin`; uninews connects as an application user made at
+    the first start, with readWrite on its own database only (so no ?authSource is needed)."""
+    mongo = _env(compose["services"]["mongo"])
+    assert (
+        mongo["MONGO_INITDB_ROOT_USERNAME"]
+        and "MONGO_ROOT_PASSWORD:?" in mongo["MONGO_INITDB_ROOT_PASSWORD"]
+    )
+    init = dict((t, s) for s, t in _volume_mounts(compose["services"]["mongo"]))
+    script = next(s for t, s in init.items() if t.startswith("/docker-entrypoint-initdb.d/"))
+    text = (ROOT / script).read_text(encoding="utf-8")
+    assert 'role: "readWrite", db: "uninews"' in text and 'getSiblingDB("uninews")' in text
+    raw_uri = _env(compose["services"]["uninews"])["UNINEWS_STORE"]
+    assert "${UNINEWS_DB_PASSWORD}" in raw_uri  # from .env, never in the file
+    store = urlsplit(_substituted(raw_uri))
+    assert store.username == "uninews" != mongo["MONGO_INITDB_ROOT_USERNAME"]
+    assert "authSource" not in store.query
+
+
+def test_deploy_doc_explains_auth_source() -> None:
+    doc = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert "authSource=admin" in doc and "UNINEWS_DB_PASSWORD" in doc
+
+
+def test_the_test_fixture_keeps_auth_options_when_it_renames_the_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.conftest import store_uri
+
+    monkeypatch.setenv("MONGODB_URI", "mongodb://root:pw@localhost:27017/?authSource=admin")
+    uri = urlsplit(store_uri("mongodb", tmp_path))
+    assert uri.query == "authSource=admin" and uri.path.startswith("/uninews_test_")
+    assert (uri.username, uri.password) == ("root", "pw")
 
 
 def test_uninews_runs_the_daemon(compose: dict[str, Any]) -> None:
@@ -200,15 +247,23 @@ def test_compose_config_validates() -> None:
     cli = _compose_cli()
     if cli is None:
         pytest.skip("neither `docker compose` nor `docker-compose` is installed")
-    res = subprocess.run(
-        [*cli, "-f", str(COMPOSE), "config", "-q"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert res.returncode == 0, res.stderr
+
+    def config(**env: str) -> subprocess.CompletedProcess[str]:
+        clean = {k: v for k, v in os.environ.items() if not k.endswith("_PASSWORD")}
+        return subprocess.run(
+            [*cli, "-f", str(COMPOSE), "config", "-q"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**clean, **env},
+        )
+
+    ok = config(MONGO_ROOT_PASSWORD="r00t", UNINEWS_DB_PASSWORD="app")
+    assert ok.returncode == 0, ok.stderr
+    missing = config()  # no passwords: Compose refuses, naming what to set
+    assert missing.returncode != 0 and "MONGO_ROOT_PASSWORD" in missing.stderr
 
 
 # --- Dockerfile and .dockerignore ----------------------------------------------------------------
@@ -271,7 +326,9 @@ def test_ci_workflow_runs_ci_script_against_mongo() -> None:
 
 
 # --- docs/mongodb.md against storage/mongo.py -----------------------------------------------------
-_CREATE_INDEX = re.compile(r"db\.(\w+)\.createIndex\(\{([^}]*)\}(?:,\s*\{([^}]*)\})?\)")
+_CREATE_INDEX = re.compile(
+    r"db\.(\w+)\.createIndex\(\{([^}]*)\}(?:,\s*\{((?:[^{}]|\{[^{}]*\})*)\})?\)"
+)
 
 
 def _doc_indexes() -> dict[tuple[str, str], tuple[list[tuple[str, int]], bool]]:
@@ -290,16 +347,14 @@ def _mongo_source() -> str:
     return (ROOT / "storage" / "mongo.py").read_text(encoding="utf-8")
 
 
-def test_doc_index_names_and_fields_appear_in_create_indexes() -> None:
-    from storage.mongo import MongoStore
+def test_doc_index_names_and_fields_are_the_stores_own() -> None:
+    from storage.mongo import INDEXES
 
-    source = inspect.getsource(MongoStore._create_indexes)
-    collections = set(re.findall(r'db\["(\w+)"\]', _mongo_source()))
-    for (coll, name), (fields, _) in _doc_indexes().items():
-        assert coll in collections, f"docs/mongodb.md indexes unknown collection {coll}"
-        assert f'name="{name}"' in source, f"no index named {name} in _create_indexes"
-        for field, _ in fields:
-            assert f'"{field}"' in source, f"_create_indexes indexes no field {field}"
+    declared = {
+        (coll, opts["name"]): ([(f, int(d)) for f, d in keys], bool(opts.get("unique")))
+        for coll, keys, opts in INDEXES
+    }
+    assert _doc_indexes() == declared
 
 
 @pytest.fixture
@@ -456,6 +511,14 @@ def _snippet(text: str) -> None:
     assert " ".join(text.split()) in doc, f"docs/mongodb.md no longer has: {text}"
 
 
+DOC_QUERY_6 = [
+    {"$sort": {"article_id": 1}},
+    {"$group": {"_id": "$article_id", "urls": {"$push": "$url"}}},
+    {"$lookup": {"from": "articles", "localField": "_id", "foreignField": "_id", "as": "article"}},
+    {"$project": {"urls": 1, "title": {"$arrayElemAt": ["$article.title", 0]}}},
+]
+
+
 def test_doc_queries_work_on_the_documents_the_store_writes(archive: tuple[Any, str]) -> None:
     db, aid = archive
 
@@ -476,9 +539,9 @@ def test_doc_queries_work_on_the_documents_the_store_writes(archive: tuple[Any, 
     # 2. by a person, any role
     _snippet('db.articles.find({people: "李含"}')
     assert {d["_id"] for d in db.articles.find({"people": "李含"})} == {aid}
-    _snippet('{people: {$regex: "smith", $options: "i"}}')
+    _snippet('{people: {$regex: "smith", $options: "i"}}, {title: 1, people: 1}).hint("people_v2")')
     q2 = db.articles.find({"people": {"$regex": "smith", "$options": "i"}}, {"title": 1})
-    assert titles(q2) == ["Tsinghua opens quantum computing centre"]
+    assert titles(q2.hint("people_v2")) == ["Tsinghua opens quantum computing centre"]
 
     # 3. Chinese keyword
     _snippet('{terms: {$all: ["党建"]}}')
@@ -518,8 +581,11 @@ def test_doc_queries_work_on_the_documents_the_store_writes(archive: tuple[Any, 
     _snippet('db.aliases.find({article_id: "1238548e0739aa75"}')
     assert aid == "1238548e0739aa75"  # the id the doc's examples use
     assert [a["url"] for a in db.aliases.find({"article_id": aid})] == [ALIAS]
-    _snippet('db.articles.find({"aliases.0": {$exists: true}}')
-    assert [d["_id"] for d in db.articles.find({"aliases.0": {"$exists": True}})] == [aid]
+    _snippet('{$lookup: {from: "articles", localField: "_id", foreignField: "_id", as: "article"}}')
+    with_aliases = list(db.aliases.aggregate(DOC_QUERY_6))
+    assert [(d["_id"], d["urls"], d["title"]) for d in with_aliases] == [
+        (aid, [ALIAS], "清华首次举行基层党建工作现场述职评议会")
+    ]
 
     # 7. last run per site
     _snippet("{$sort: {site: 1, started_at: -1}}")

@@ -191,28 +191,49 @@ def test_runs_state_heartbeat(store: Any) -> None:
     assert beat["pid"] == 42 and beat["at"]
 
 
-def _writer(uri: str, n: int) -> None:
+def _writer(uri: str, n: int, order: int) -> None:
+    """One crawl process: n articles, each under its own URL and under a copy URL (the same
+    article listed in two columns), in an order of its own."""
     s = open_store(uri)
-    for i in range(n):
-        s.upsert(rec(f"http://x.edu/{i}", text=BODY + str(i)))
+    urls = [(f"http://x.edu/{i}", i) for i in range(n)] + [
+        (f"http://x.edu/copy/{i}", i) for i in range(n)
+    ]
+    for url, i in urls[order::2] + urls[1 - order :: 2] if order < 2 else urls[::-1]:
+        s.upsert(rec(url, text=BODY + str(i)))
     s.close()
 
 
-def test_two_writers_at_once_make_no_duplicates(tmp_path: Path) -> None:
-    """Two crawl processes writing the same site into one SQLite file."""
-    uri = f"sqlite:///{tmp_path / 'a.sqlite3'}"
-    open_store(uri).close()
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("mongodb", marks=pytest.mark.mongodb)])
+def test_four_writers_at_once_store_each_article_once(backend: str, tmp_path: Path) -> None:
+    """Four crawl processes (a backfill beside the daemon's crawl, say) write the same 300
+    articles, each under two URLs, at once: 300 articles, each with its copy as an alias,
+    seen 8 times; never an article its own alias."""
+    from tests.conftest import store_uri
+
+    uri = store_uri(backend, tmp_path)
+    first = open_store(uri)
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(uri, 60)) for _ in range(2)]
+    procs = [ctx.Process(target=_writer, args=(uri, 300, k)) for k in range(4)]
     for p in procs:
         p.start()
     for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0, 0]
-    s = open_store(uri)
-    assert s.count() == 60
-    assert all(r["seen_count"] == 2 for r in s.iter_records())
-    s.close()
+        p.join(600)
+    try:
+        assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+        records = list(first.iter_records())
+        assert len(records) == first.count() == 300
+        for r in records:
+            assert r["seen_count"] == 8, r["url"]
+            assert len(r["aliases"]) == 1, (r["url"], r["aliases"])
+            assert r["aliases"][0] != r["url"]  # never its own alias
+        assert first.known_urls([f"http://x.edu/copy/{i}" for i in range(300)]) == {
+            f"http://x.edu/copy/{i}" for i in range(300)
+        }
+    finally:
+        if backend == "mongodb":
+            first.db.client.drop_database(first.db.name)  # type: ignore[attr-defined]
+        first.close()
 
 
 @pytest.mark.parametrize(

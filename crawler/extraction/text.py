@@ -162,5 +162,11 @@ def clean_html(elements: Iterable[HtmlElement]) -> str:
             for attr in list(node.attrib):
                 if attr not in ("href", "src", "alt", "title", "colspan", "rowspan"):
                     del node.attrib[attr]
+                elif attr in ("href", "src") and node.attrib[attr].lstrip()[:11].lower().startswith(
+                    ("data:", "javascript:")
+                ):
+                    # An inline image can be megabytes (the raw page keeps it); a script URL is
+                    # never content.
+                    del node.attrib[attr]
         parts.append(etree.tostring(el, encoding="unicode", method="html", with_tail=False))
     return "\n".join(parts)
