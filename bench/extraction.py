@@ -27,6 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 EVAL_DIR = SHARED / "eval" / "article-extraction-benchmark-dev"
 CORPUS_DIR = SHARED / "corpus" / "tsinghua-2015"
+MULTI_DIR = SHARED / "corpus" / "multi-univ"
+MULTI_SCORER = SHARED / "eval" / "multi_univ_fields.py"
+MULTI_EXTRACTORS = ("uninews", "gne", "trafilatura", "readability")
+MULTI_FIELDS = ("title", "day", "authors", "first", "last", "length")
 TSINGHUA_ORIGIN = "http://news.tsinghua.edu.cn"
 
 # Reference and targets (see the eval README and the task brief).
@@ -434,10 +438,107 @@ def bench_corpus(repeat: int, report: list[str]) -> dict[str, Any] | None:
     return result
 
 
+def _multi_scorer() -> Any:
+    """The team's field scorer for ../shared/corpus/multi-univ, read in place."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("multi_univ_fields", MULTI_SCORER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _multi_rows(
+    mod: Any, run: Callable[[bytes, str], dict[str, Any]]
+) -> tuple[list[dict[str, Any]], float]:
+    """Per page, which fields `run` got right (the scorer's rules), and pages per second."""
+    import glob
+
+    rows = []
+    spent = 0.0
+    for tf in sorted(glob.glob(str(MULTI_DIR / "*" / "*.truth.json"))):
+        t = json.loads(Path(tf).read_text(encoding="utf-8"))
+        if Path(tf).name.startswith("LIST_") or t.get("page_type") == "list":
+            continue
+        html = Path(tf.replace(".truth.json", ".html")).read_bytes()
+        started = time.perf_counter()
+        try:
+            r = run(html, t["url"]) or {}
+        except Exception as exc:  # a crash is a miss on every field, as the scorer counts it
+            r = {"error": f"{type(exc).__name__}: {exc}"}
+        spent += time.perf_counter() - started
+        text = r.get("text") or ""
+        cjk = bool(re.search(r"[\u4e00-\u9fff]", t["title"]))
+        length = len(mod.norm(text)) if cjk else len(" ".join(text.split()))
+        rows.append(
+            {
+                "page": str(Path(tf).relative_to(MULTI_DIR)).replace(".truth.json", ""),
+                "title": mod.norm(r.get("title")) == mod.norm(t["title"]),
+                "day": t.get("published_at") is None
+                or mod.day(r.get("published_at")) == mod.day(t["published_at"]),
+                "authors": sorted(map(mod.norm, r.get("authors") or []))
+                == sorted(map(mod.norm, t.get("authors") or [])),
+                "first": mod.norm(t["first_sentence"]) in mod.norm(text),
+                "last": mod.norm(t["last_sentence"]) in mod.norm(text),
+                "length": bool(t.get("body_chars")) and 0.7 <= length / t["body_chars"] <= 1.5,
+                "crashed": "error" in r,
+            }
+        )
+    return rows, (len(rows) / spent if spent else 0.0)
+
+
+def bench_multi_univ(report: list[str]) -> dict[str, Any] | None:
+    """Every field on other universities' pages (VSB, WordPress, Drupal), beside GNE,
+    trafilatura and readability-lxml (`pip install -e '.[bench]'` brings the first two)."""
+    if not MULTI_SCORER.is_file() or not MULTI_DIR.is_dir():
+        report.append(f"multi-univ: skipped, {MULTI_DIR} is absent")
+        return None
+    mod = _multi_scorer()
+    result: dict[str, Any] = {"dataset": MULTI_DIR.name, "extractors": {}}
+    header = f"{'extractor':<14}" + "".join(f"{f:>8}" for f in (*MULTI_FIELDS, "all", "crash"))
+    lines = [header + f"{'pages/s':>9}"]
+    for name in MULTI_EXTRACTORS:
+        try:
+            run = mod.extractor(name)
+        except ImportError as exc:
+            lines.append(f"{name:<14}skipped: {exc.name or exc} is not installed")
+            result["extractors"][name] = {"skipped": str(exc)}
+            continue
+        rows, speed = _multi_rows(mod, run)
+        n = len(rows)
+        counts = {f: sum(bool(r[f]) for r in rows) for f in MULTI_FIELDS}
+        counts["all"] = sum(all(r[f] for f in MULTI_FIELDS) for r in rows)
+        counts["crash"] = sum(r["crashed"] for r in rows)
+        lines.append(
+            f"{name:<14}"
+            + "".join(f"{f'{counts[f]}/{n}':>8}" for f in (*MULTI_FIELDS, "all"))
+            + f"{counts['crash']:>8}{speed:>9.1f}"
+        )
+        result["extractors"][name] = {
+            **counts,
+            "pages": n,
+            "pages_per_second": speed,
+            "missed": {r["page"]: [f for f in MULTI_FIELDS if not r[f]] for r in rows},
+        }
+    pages = result["extractors"].get("uninews", {}).get("pages", 0)
+    report.append(f"Multi-univ: {MULTI_DIR.name} ({pages} article pages of other universities)")
+    report += lines
+    ours = result["extractors"].get("uninews", {})
+    if ours.get("pages"):
+        ok = ours["all"] == ours["pages"]
+        report.append(
+            f"uninews every field right: {ours['all']}/{ours['pages']} (target all) {_verdict(ok)}"
+        )
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark(s), print the tables and optionally write JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.extraction", description=__doc__)
-    parser.add_argument("--only", choices=("eval", "corpus"), help="run one benchmark only")
+    parser.add_argument(
+        "--only", choices=("eval", "corpus", "multi"), help="run one benchmark only"
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     parser.add_argument(
         "--repeat", type=int, default=3, help="timed passes per extractor; the fastest counts"
@@ -462,6 +563,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         report.append("")
     if args.only in (None, "corpus"):
         results["corpus"] = bench_corpus(args.repeat, report)
+        report.append("")
+    if args.only in (None, "multi"):
+        results["multi_univ"] = bench_multi_univ(report)
     print("\n".join(report).rstrip())
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Bumped when extraction changes in a way that `uninews reprocess` should pick up.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: visible headlines, people only, CMS meta lines, page offsets
+# The NotAnArticle reason for a page extraction itself failed on (a bug of ours, not the page's).
+EXTRACTION_FAILED = "extraction_failed"
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -97,11 +99,22 @@ def extract_article(
         tree = lxml.html.document_fromstring(text)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise NotAnArticle("unparseable", str(exc)) from None
-    page = page_class(url, site, text)(text, url, tree, site)
-    return page.to_article()
+    url = url or ""
+    try:
+        page = page_class(url, site, text)(text, url, tree, site)
+        return page.to_article()
+    except NotAnArticle:
+        raise
+    except Exception as exc:
+        # Whatever the bytes, the caller gets an article or NotAnArticle. This one is a fault of
+        # ours, not a verdict on the page: crawls count it as an error and fetch it again.
+        logger.warning("Extraction failed on %s: %s: %s", url, type(exc).__name__, exc)
+        logger.debug("Extraction traceback", exc_info=True)
+        raise NotAnArticle(EXTRACTION_FAILED, f"{type(exc).__name__}: {exc}") from None
 
 
 __all__ = [
+    "EXTRACTION_FAILED",
     "EXTRACTOR_VERSION",
     "Article",
     "Attachment",

@@ -221,3 +221,77 @@ def trailing_signature(line: str) -> str | None:
         return None
     last = split_names(inner)[-1] if split_names(inner) else ""
     return last if 2 <= len(last) <= 4 and _CJK.match(last) else None
+
+
+# Values a CMS prints where a name would be: no one's name.
+NOT_NAMES = frozenset(
+    {"佚名", "匿名", "本站", "本网", "管理员", "系统管理员", "网站管理员", "admin", "administrator",
+     "editor", "webmaster", "staff", "anonymous", "unknown", "未知"}
+)  # fmt: skip
+_ORG_WORDS = re.compile(
+    r"\b(news|newsroom|university|college|school|office|communications?|admissions?|staff|team|"
+    r"department|dept|center|centre|institute|magazine|press|media|editorial|marketing|affairs|"
+    r"relations|today|daily|hospital|library|foundation|association|society|council|board|"
+    r"campus|alumni|division|group|services|health)\b",
+    re.I,
+)
+_ORG_ZH = re.compile(
+    r"(新闻中心|新闻网|宣传部|办公室|学院|大学|中心|研究院|研究所|委员会|党委|团委|学生会|记者团|"
+    r"编辑部|网站|工作室|实验室)$"
+)
+# One character that ends a unit's short name (研招办, 学工部, 教务处), when the value does not
+# begin with a family name (王建科 is a person).
+_ORG_ZH_LAST = "处部局厅会办组站社院校所队科"
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏"
+    "吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万"
+    "钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝"
+)
+
+
+def is_person(name: str, host: str = "", site_name: str = "") -> bool:
+    """Whether a byline value names a person, not an organisation or a CMS account.
+
+    "Clemson News", "Illinois Admissions", "uclahealth", "新闻中心", "佚名" are not people: a
+    newsroom's own account goes to `source`, an anonymous marker nowhere.
+    """
+    n = name.strip()
+    if not n or n.lower() in NOT_NAMES:
+        return False
+    if site_name and n.lower() == site_name.strip().lower():
+        return False
+    if re.fullmatch(r"[a-z0-9_.\-]+", n):
+        return False  # an account name: uclahealth, admin, news-office
+    squashed = re.sub(r"[\s.\-]", "", n.lower())
+    if host and len(squashed) > 3 and squashed in host.lower().replace(".", "").replace("-", ""):
+        return False
+    if re.search(r"[\u3400-\u9fff]", n):
+        if len(n) > 5 or _ORG_ZH.search(n):
+            return False
+        return not (n[-1] in _ORG_ZH_LAST and n[0] not in _SURNAMES and len(n) >= 3)
+    return not _ORG_WORDS.search(n)
+
+
+# "发布时间：2017年11月03日 22:40 作者： 来源： 点击率：<script>…</script>次"
+META_LABELS = (
+    "发布时间", "发布日期", "发表时间", "更新时间", "时间", "日期", "作者", "文字", "来源",
+    "稿件来源", "文章来源", "摄影", "编辑", "责任编辑", "审核", "点击率", "点击数", "点击",
+    "浏览次数", "浏览量", "阅读次数", "访问次数",
+)  # fmt: skip
+_META_LABEL_RE = re.compile(
+    "(" + "|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True)) + r")\s*[：:]"
+)
+
+
+def labelled_values(text: str) -> dict[str, str]:
+    """The value after each label of a CMS meta line, up to the next label ("" when empty).
+
+    An empty 作者：/来源： must give no author or source, not swallow the next label's name.
+    """
+    out: dict[str, str] = {}
+    found = list(_META_LABEL_RE.finditer(text))
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        value = text[m.end() : end].strip(" |｜丨\u3000\xa0")
+        out.setdefault(m.group(1), value)
+    return out

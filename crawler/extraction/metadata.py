@@ -12,6 +12,13 @@ from crawler.extraction.text import fold
 
 logger = logging.getLogger(__name__)
 
+_ORGANISATION_TYPES = {
+    "organization",
+    "newsmediaorganization",
+    "educationalorganization",
+    "collegeoruniversity",
+    "corporation",
+}
 _ARTICLE_TYPES = {
     "article",
     "newsarticle",
@@ -31,6 +38,7 @@ class Metadata:
         self.tree = tree
         self._meta: dict[str, str] | None = None
         self._ld: dict[str, Any] | None = None
+        self._ld_ids: dict[str, dict[str, Any]] = {}
 
     @property
     def meta(self) -> dict[str, str]:
@@ -60,9 +68,13 @@ class Metadata:
             for script in self.tree.xpath('//script[@type="application/ld+json"]'):
                 try:
                     data = json.loads(script.text or "")
-                except (ValueError, TypeError):
+                except (ValueError, TypeError, RecursionError):
                     continue
-                for obj in _walk(data):
+                objects = _walk(data)
+                for obj in objects:
+                    if isinstance(obj.get("@id"), str):
+                        self._ld_ids.setdefault(obj["@id"], obj)
+                for obj in objects:
                     types = obj.get("@type")
                     types = types if isinstance(types, list) else [types]
                     if any(isinstance(t, str) and t.lower() in _ARTICLE_TYPES for t in types):
@@ -71,11 +83,19 @@ class Metadata:
         return self._ld
 
     def ld_people(self, key: str) -> list[str]:
+        """Names of the people JSON-LD gives for `key` (author…): references (`@id`) resolved,
+        organisations left out (a newsroom's own account is not a person)."""
         value = self.jsonld.get(key)
         items = value if isinstance(value, list) else [value]
         names = []
         for it in items:
             if isinstance(it, dict):
+                if "name" not in it and isinstance(it.get("@id"), str):
+                    it = self._ld_ids.get(it["@id"], it)
+                kind = it.get("@type")
+                kinds = kind if isinstance(kind, list) else [kind]
+                if any(isinstance(k, str) and k.lower() in _ORGANISATION_TYPES for k in kinds):
+                    continue
                 it = it.get("name")
             if isinstance(it, str) and fold(it):
                 names.append(fold(it))
@@ -96,13 +116,15 @@ class Metadata:
         return lang.replace("_", "-").split("-")[0].lower() or None
 
 
-def _walk(data: Any) -> list[dict[str, Any]]:
+def _walk(data: Any, depth: int = 0) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    if depth > 20:  # a hostile page can nest without end
+        return out
     if isinstance(data, list):
         for d in data:
-            out += _walk(d)
+            out += _walk(d, depth + 1)
     elif isinstance(data, dict):
         out.append(data)
         if "@graph" in data:
-            out += _walk(data["@graph"])
+            out += _walk(data["@graph"], depth + 1)
     return out

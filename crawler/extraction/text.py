@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 
@@ -141,9 +142,13 @@ def _hidden(el: HtmlElement) -> bool:
 
 def text_of(el: HtmlElement | None) -> str:
     """The folded text content of one element (no line structure)."""
-    if el is None:
-        return ""
+    if el is None or not isinstance(el.tag, str):
+        return ""  # a comment or processing instruction has no text of its own to read
     return fold(" ".join(t for t in el.itertext() if t))
+
+
+_KEPT_ATTRIBUTES = frozenset({"href", "src", "alt", "title", "colspan", "rowspan"})
+_BAD_URLS = ("data:", "javascript:")
 
 
 def clean_html(elements: Iterable[HtmlElement]) -> str:
@@ -157,16 +162,21 @@ def clean_html(elements: Iterable[HtmlElement]) -> str:
         for bad in el.xpath(".//script|.//style|.//noscript|.//iframe|.//form|.//input|.//button"):
             bad.drop_tree()
         for node in el.iter():
-            if not isinstance(node.tag, str):
+            if not isinstance(node.tag, str) or not node.attrib:
                 continue
-            for attr in list(node.attrib):
-                if attr not in ("href", "src", "alt", "title", "colspan", "rowspan"):
-                    del node.attrib[attr]
-                elif attr in ("href", "src") and node.attrib[attr].lstrip()[:11].lower().startswith(
-                    ("data:", "javascript:")
-                ):
-                    # An inline image can be megabytes (the raw page keeps it); a script URL is
-                    # never content.
-                    del node.attrib[attr]
+            keep = {
+                k: v
+                for k, v in node.attrib.items()
+                if k in _KEPT_ATTRIBUTES
+                # An inline image can be megabytes (the raw page keeps it); a script URL is
+                # never content.
+                and not (k in ("href", "src") and v.lstrip()[:11].lower().startswith(_BAD_URLS))
+            }
+            # Rebuilt, not deleted one by one: a mangled page's attribute names can be such
+            # that lxml cannot even name them to delete them.
+            node.attrib.clear()
+            for k, v in keep.items():
+                with contextlib.suppress(ValueError):
+                    node.set(k, v)
         parts.append(etree.tostring(el, encoding="unicode", method="html", with_tail=False))
     return "\n".join(parts)

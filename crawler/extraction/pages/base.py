@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
@@ -40,6 +40,11 @@ _DATE_ONLY_LINE = re.compile(
 
 
 # "Photo: Jane Doe", "… field visit. (Photo by Jane Doe)": an optional caption, then the credit.
+# "WASHINGTON (January 24, 2017) —", "BOSTON, Jan. 5, 2020 –": a city, then the date.
+_EN_DATELINE = re.compile(
+    r"^[A-Z][A-Za-z .,'-]{1,40}?[,(]\s*"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}\s*\)?"
+)
 _PHOTO_CREDIT = re.compile(
     r"^(.*?[.!?。)]\s+)?[(（]?(?:photo|photograph|image|picture)s?(?:\s+credit)?\s*(?:by|:)\s*"
     r"([^()（）]{2,80}?)[)）]?$",
@@ -73,7 +78,19 @@ class ArticlePage:
         self.tree = tree
         self.site = site
         self.meta = Metadata(tree)
-        self.tz: tzinfo = site.tz if site is not None else DEFAULT_TZ
+        self.tz: tzinfo = site.tz if site is not None else self._guess_tz()
+
+    def _guess_tz(self) -> tzinfo:
+        """Without a site file: China's time for a Chinese page, else UTC. Dates the page gives
+        with an offset keep theirs; a date without one stays on its own calendar day (a US page
+        never gets +08:00)."""
+        lang = (self.meta.lang() or "").lower()
+        if lang.startswith("zh"):
+            return DEFAULT_TZ
+        # No language, or one a template declares by default ("en" on Chinese VSB pages): the
+        # headline's script decides.
+        title = self.tree.findtext(".//title") or ""
+        return DEFAULT_TZ if _CJK.search(title) or not (lang or title) else UTC
 
     # --- selectors from the site file -------------------------------------------------------
     def select(self, field: str) -> list[HtmlElement] | None:
@@ -160,6 +177,28 @@ class ArticlePage:
             labelled_date(text, UPDATED_LABELS, self.tz),
         )
 
+    def headline_from_title(self) -> str | None:
+        """The visible headline the page's <title> begins with: the <title> without its site
+        suffix ("…-数据科学与计算机视觉实验室", "… - Schmid College"), taken only when the page
+        shows that text by itself (an h3 in a VSB form, a span in an old table template)."""
+        page_title = fold(self.tree.findtext(".//title"))
+        heads = _title_heads(page_title)
+        if not heads:
+            return None
+        body = self.tree.find("body")
+        if body is None:
+            return None
+        found: str | None = None
+        for text in body.xpath(_VISIBLE_TEXT):
+            t = fold(text)
+            if t in heads and (found is None or len(t) > len(found)):
+                found = t
+        for el in body.iter("h1", "h2", "h3", "h4", "h5"):
+            t = text_of(el)
+            if t in heads and (found is None or len(t) > len(found)):
+                found = t
+        return found
+
     def _date_above(self, first_line: str) -> datetime | None:
         """The date printed between headline and body, as most Chinese CMSs do, if any."""
         text = self.body_text
@@ -167,6 +206,36 @@ class ArticlePage:
         if end <= 0:
             return None
         return find_date(text[max(0, end - 300) : end], self.tz)
+
+    def _lead_wins(self, declared: datetime | None, first_lines: list[str]) -> datetime | None:
+        """A dateline opening the body ("WASHINGTON (January 24, 2017) —") is the date readers
+        see; it wins over metadata that puts the article on another day (a CMS time stamp in
+        UTC, or the moment the draft was saved)."""
+        lead = next((m for ln in first_lines if (m := _EN_DATELINE.match(ln))), None)
+        if lead is None:
+            return declared
+        seen = find_date(lead.group(0), self.tz)
+        if seen is None or (declared is not None and declared.date() == seen.date()):
+            return declared
+        return seen
+
+    def _people_only(self, people: bylines.Byline) -> list[str]:
+        """Drop bylines that name no person (a newsroom account, 佚名); return the organisations
+        among them, which may name the source instead."""
+        from urllib.parse import urlsplit
+
+        host = urlsplit(self.url or "").hostname or ""
+        site_name = self.meta.first("og:site_name") or ""
+        organisations: list[str] = []
+        for role in ("authors", "photographers", "editors", "reviewers"):
+            # (contributors stay: 供稿 names the unit that supplied the story, by design)
+            names = getattr(people, role)
+            keep = [n for n in names if bylines.is_person(n, host, site_name)]
+            organisations += [
+                n for n in names if n not in keep and n.lower() not in bylines.NOT_NAMES
+            ]
+            setattr(people, role, keep)
+        return organisations
 
     # --- assembly ---------------------------------------------------------------------------
     def not_an_article(self) -> None:
@@ -316,13 +385,18 @@ class ArticlePage:
         text = "\n".join(kept)
         if not text.strip():
             raise NotAnArticle("empty", "the body has no text")
-        published = (
-            parse_date(self.selected_text("published_at"), self.tz)
-            or self.published_at()
-            or self._date_above(kept[0])
+        published = parse_date(self.selected_text("published_at"), self.tz) or self._lead_wins(
+            self.published_at(), kept[:3]
         )
+        published = published or self._date_above(kept[0])
         updated = parse_date(self.selected_text("updated_at"), self.tz) or self.updated_at()
-        source = self.selected_text("source") or self.source() or people.source
+        organisations = self._people_only(people)
+        source = (
+            self.selected_text("source")
+            or self.source()
+            or people.source
+            or (organisations[0] if organisations else None)
+        )
         article = Article(
             url=self.url,
             canonical_url=self.canonical_url(),
@@ -346,6 +420,19 @@ class ArticlePage:
         )
         article.html = clean_html(body)  # last: it cleans the body elements in place
         return article
+
+
+_TITLE_SEPARATOR = re.compile(r"\s*(?:\s[-|–—·]\s|[_|｜—–－]|-(?=\S))\s*")
+
+
+def _title_heads(page_title: str) -> set[str]:
+    """What a <title> may hold before a site suffix: each part of it up to a separator."""
+    out: set[str] = set()
+    for m in _TITLE_SEPARATOR.finditer(page_title):
+        head = page_title[: m.start()].strip()
+        if len(head) >= 4:
+            out.add(head)
+    return out
 
 
 def _block_of(el: HtmlElement) -> HtmlElement | None:

@@ -25,6 +25,7 @@ _TITLE_SPLIT = re.compile(r"\s+[-|–—_·]\s+|_")
 _BYLINE_KINDS = (
     ("rel", "author"),
     ("itemprop", "author"),
+    ("class", "wp-block-post-author__name"),
     ("class", "full-name"),
     ("class", "byline"),
     ("class", "author-name"),
@@ -33,7 +34,19 @@ _BYLINE_KINDS = (
 _BYLINE_XPATH = etree.XPath(
     "//*[@rel='author' or @itemprop='author' or @class and (contains(@class, 'full-name')"
     " or contains(@class, 'byline') or contains(@class, 'author-name')"
+    " or contains(@class, 'wp-block-post-author__name')"
     " or contains(@class, 'field--name-field-author'))]"
+)
+# Links to an author's profile page (a republished piece names its writer this way:
+# "<a href=…/profiles/shelia-r-cotten>Shelia R. Cotten</a>, Clemson University").
+_PROFILE_LINK_XPATH = etree.XPath(
+    "//body//p//a[contains(@href, '/profiles/') or contains(@href, '/author/')"
+    " or contains(@href, '/authors/') or contains(@href, '/people/')]"
+)  # in a paragraph of prose: the cards of related posts link their authors too
+_PERSON_NAME = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}$")
+# Parts of a headline that are not the headline: a subtitle span inside the <h1>.
+_IN_HEADLINE_DEK = etree.XPath(
+    ".//*[contains(@class, 'subtitle') or contains(@class, 'dek') or contains(@class, 'kicker')]"
 )
 _DATE_XPATHS = tuple(
     etree.XPath(x)
@@ -55,7 +68,9 @@ _BOILERPLATE_LINE = re.compile(
       (?:subscribe|sign\ up|follow\ us|click\ here|download\ the\ app)\b.{0,120}|
       image\ \d+\ of\ \d+|\(?(?:photo|image|picture)s?(?:\ credit)?:.{0,100}|
       .{0,400}\((?:image|photo|picture)s?(?:\ credit)?:[^)]{0,80}\)|
-      (?:updated|published|posted|last\ modified)(?:\ at|\ on)?:?\ .{0,60}\d.{0,40}
+      (?:updated|published|posted|last\ modified)(?:\ at|\ on)?:?\ .{0,60}\d.{0,40}|
+      (?:posted|filed)\ (?:in|under)\ .{0,80}|categor(?:y|ies):\ .{0,80}|
+      (?:home|首页|当前位置[：:]?)\s*[▸>»›/].{0,200}
     )$""",
     re.I | re.X,
 )
@@ -77,6 +92,23 @@ _DEK_XPATH = etree.XPath(
 
 
 _ITEM_DATE = re.compile(r"\b\d{4}[.\-/]\d{1,2}\b|\b\d{1,2}\s+\d{4}[.\-/]\d{1,2}\b")
+
+
+def _headline_text(h1: HtmlElement) -> str:
+    """An <h1>'s text without the subtitle some themes put inside it."""
+    decks = _IN_HEADLINE_DEK(h1)
+    if not decks:
+        return text_of(h1)
+    skip = {id(el) for d in decks for el in d.iter()}
+    parts = []
+    for el in h1.iter():
+        if id(el) in skip:
+            continue
+        if el.text:
+            parts.append(el.text)
+        if el is not h1 and el.tail and id(el.getparent()) not in skip:
+            parts.append(el.tail)
+    return fold(" ".join(parts))
 
 
 def _link_density(el: HtmlElement) -> float:
@@ -102,26 +134,34 @@ class ReadabilityArticlePage(ArticlePage):
             return None
         if not html.strip():
             return None
-        return lxml.html.fragment_fromstring(html, create_parent="div")
+        try:
+            return lxml.html.fragment_fromstring(html, create_parent="div")
+        except (AssertionError, etree.ParserError, ValueError) as exc:  # a page without <body>
+            logger.debug("readability's summary of %s does not parse: %s", self.url, exc)
+            return None
 
     def body_elements(self) -> list[HtmlElement]:
         summary = self._summary
         if summary is None:
             return []
         self.from_readability = True
-        for el in list(summary.iter("ul", "ol", "div", "section", "aside", "p")):
-            if el.getparent() is None or el.find(".//img") is not None:
+        self.prune_link_lists(summary)
+        return [summary]
+
+    @staticmethod
+    def prune_link_lists(root: HtmlElement) -> None:
+        """Drop link lists inside the article container: "related", tags, more-from, share."""
+        for el in list(root.iter("ul", "ol", "div", "section", "aside", "p")):
+            if el is root or el.getparent() is None or el.find(".//img") is not None:
                 continue
             if any(a.tag in ("blockquote", "table") for a in el.iterancestors()):
                 continue  # embedded posts and data tables are content, links and all
-            # Link lists inside the article container: "related", tags, more-from. Raw
-            # text_content() lengths (C, no folding) are close enough for a ratio.
+            # Raw text_content() lengths (C, no folding) are close enough for a ratio.
             text_len = len(el.text_content().strip())
             if 0 < text_len < 600:
                 linked = sum(len(a.text_content().strip()) for a in el.iter("a"))
                 if linked > 0.6 * text_len:
                     el.drop_tree()
-        return [summary]
 
     from_readability = False  # set when readability chose the body (no layout selector did)
 
@@ -196,13 +236,16 @@ class ReadabilityArticlePage(ArticlePage):
         ld = self.meta.jsonld.get("headline")
         ld = fold(ld) if isinstance(ld, str) else None
         for h1 in self.tree.iter("h1"):
-            h = text_of(h1)
+            h = _headline_text(h1)
             if (
                 h
                 and len(h) > 3
                 and any(h in (c or "") or (c or "") in h for c in (page_title, og, ld) if c)
             ):
                 return h
+        visible = self.headline_from_title()
+        if visible:
+            return visible
         if ld:
             return ld
         if og:
@@ -304,6 +347,10 @@ class ReadabilityArticlePage(ArticlePage):
             if visible:
                 break
         meta_author = self.meta.first("author", "article:author", "dc.creator")
+        if meta_author and meta_author not in self.body_text:
+            # A <meta name=author> the page never shows is the CMS user who posted it (a
+            # press officer), not the article's author.
+            meta_author = None
         declared = self.meta.ld_people("author") or ([meta_author] if meta_author else [])
         declared = [d for d in declared if not d.startswith("http")]
         # Prefer the visible full name where the declared one is a truncation of it (Rutgers:
@@ -314,5 +361,18 @@ class ReadabilityArticlePage(ArticlePage):
             names.append(longer or d)
         if not names:
             names = visible
+        from urllib.parse import urlsplit
+
+        host = urlsplit(self.url or "").hostname or ""
+        site_name = self.meta.first("og:site_name") or ""
+        if not any(bylines.is_person(n, host, site_name) for n in names):
+            profiles = [
+                t
+                for a in _PROFILE_LINK_XPATH(self.tree)
+                if (t := text_of(a)) and _PERSON_NAME.match(t)
+            ]
+            names += [p for p in dict.fromkeys(profiles) if bylines.is_person(p, host, site_name)][
+                :4
+            ]
         out.add("authors", names)
         return out

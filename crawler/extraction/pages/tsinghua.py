@@ -1,4 +1,4 @@
-"""Tsinghua University news layouts: publish/news (<=2015), thunews (2016-2020), VSB (2020 on).
+"""Tsinghua University news layouts: publish/news (<=2015), thunews (2016-2020); VSB (2020 on) is cms.py's.
 
 docs/sites.md and ../shared/notes/university-news-sites.md §2 describe each layout.
 """
@@ -220,62 +220,3 @@ class ThunewsPage(ReadabilityArticlePage):
         text = self._time_text()
         m = re.search(r"\d{1,2}:\d{2}(?::\d{2})?\s*(.+)$", text)
         return fold(m.group(1)) if m else None
-
-
-class VsbPage(ReadabilityArticlePage):
-    """VSB (博达) CMS article: www.tsinghua.edu.cn/info/<col>/<id>.htm and many other universities."""
-
-    layout = "vsb"
-
-    def has_layout_body(self) -> bool:
-        return bool(self.body_elements_of_layout())
-
-    def body_elements(self) -> list[HtmlElement]:
-        return self.body_elements_of_layout() or super().body_elements()
-
-    def body_elements_of_layout(self) -> list[HtmlElement]:
-        found = self.tree.xpath(
-            '//div[contains(concat(" ", normalize-space(@class), " "), " v_news_content ")]'
-            ' | //div[starts-with(@id, "vsb_content")]'
-        )
-        return found[:1]
-
-    def _form(self) -> HtmlElement | None:
-        found = self.tree.xpath('//form[@name="_newscontent_fromname"]')
-        return found[0] if found else None
-
-    def title(self) -> str | None:
-        for xp in (
-            '//form[@name="_newscontent_fromname"]//h1',
-            '//*[@class="title" or contains(@class, "v_news_title") or contains(@class, "arti_title")]',
-            "//h1",
-        ):
-            for el in self.tree.xpath(xp):
-                t = text_of(el)
-                if t and len(t) > 3 and el.find(".//a") is None:
-                    return t
-        return _SITE_SUFFIX.sub("", super().title() or "") or None
-
-    def _info_text(self) -> str:
-        parts = []
-        for el in self.tree.xpath(
-            '//*[contains(@class, "sj") or contains(@class, "info") or contains(@class, "date")'
-            ' or contains(@class, "time")]'
-        )[:6]:
-            parts.append(text_of(el))
-        return " ".join(parts)
-
-    def published_at(self) -> datetime | None:
-        info = self._info_text()
-        return (
-            labelled_date(info, ("发布时间", "发布日期", "时间", "日期"), self.tz)
-            or find_date(info, self.tz)
-            or super().published_at()
-        )
-
-    def source(self) -> str | None:
-        for text in (self._info_text(), text_of(self._form())):
-            m = re.search(r"来源\s*[：:]\s*([^\s|：:]{2,30})", text)
-            if m:
-                return m.group(1)
-        return None
