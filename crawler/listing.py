@@ -75,6 +75,17 @@ def article_links(tree: HtmlElement, page_url: str, site: Site) -> list[ListedAr
     return out
 
 
+_NEXT_DECOR = " <>›»«‹→\u00a0"
+# Pagers that mark the next link by class: WebPlus `a.next`, VSB `a.Next` / `span.p_next a`,
+# WordPress `a.next.page-numbers`, Drupal `li.pager__item--next a`.
+_NEXT_BY_CLASS = (
+    "//a[contains(concat(' ', normalize-space(@class), ' '), ' next ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' Next ')]"
+    " | //*[contains(@class, 'p_next') or contains(@class, 'pager__item--next')"
+    " or contains(@class, 'pager-next')]//a"
+)
+
+
 def next_page(tree: HtmlElement, page_url: str, site: Site) -> str | None:
     """The URL of the next listing page, or None on the last one."""
     candidates: list[str] = []
@@ -85,11 +96,12 @@ def next_page(tree: HtmlElement, page_url: str, site: Site) -> str | None:
     candidates += [
         el.get("href") or "" for el in tree.xpath('//a[@rel="next"] | //link[@rel="next"]')
     ]
-    texts = set(site.pagination.next_text)
+    texts = {t.strip(_NEXT_DECOR).lower() for t in site.pagination.next_text}
     for a in tree.iter("a"):
-        label = text_of(a)
-        if label in texts or fold(a.get("title")) in texts:
+        label = text_of(a).strip(_NEXT_DECOR).lower() or fold(a.get("title")).lower()
+        if label and label in texts:
             candidates.append(a.get("href") or "")
+    candidates += [el.get("href") or "" for el in tree.xpath(_NEXT_BY_CLASS)]
     for href in candidates:
         href = href.strip()
         if not href or href.startswith(("#", "javascript:")):

@@ -14,8 +14,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.extraction import EXTRACTION_FAILED
 from crawler.items import FetchedPage
-from crawler.records import prepare_page
+from crawler.records import filled_fields, prepare_page
 from crawler.workers import ExtractionPool
 from storage import (
     ArchiveStore,
@@ -95,6 +96,13 @@ class ExtractPipeline:
             logger.error("Extraction failed: %s (%s: %s)", item.url, type(exc).__name__, exc)
             item.failed = True
             raise DropItem(f"extraction failed: {item.url}", log_level="DEBUG") from None
+        if result == EXTRACTION_FAILED:
+            # A fault of the extractor, not a verdict on the page: an error, fetched again next
+            # time (a not-article would be remembered as gone for good).
+            stats.inc_value("uninews/errors")
+            logger.error("Extraction failed: %s (see the warning above)", item.url)
+            item.failed = True
+            raise DropItem(f"extraction failed: {item.url}", log_level="DEBUG")
         if isinstance(result, str):
             stats.inc_value("uninews/not_article")
             stats.inc_value(f"uninews/not_article/{result}")
@@ -220,6 +228,11 @@ class ArchivePipeline:
             item.failed = True
             raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from None
         self.crawler.stats.inc_value(f"uninews/{result.outcome.value}")
+        if result.outcome.value in ("inserted", "new_version"):
+            # Fill rates per run: a site whose rates fall after a redesign is flagged by status.
+            self.crawler.stats.inc_value("uninews/extracted")
+            for name in filled_fields(item.record):
+                self.crawler.stats.inc_value(f"uninews/filled_{name}")
         item.record["id"] = result.article_id
         logger.debug("%s %s → %s", result.outcome.value, item.url, result.article_id)
         return item

@@ -115,3 +115,18 @@ def set_worker_site(site: Site) -> None:
 def prepare_page_in_worker(raw: RawPage) -> Prepared | str:
     assert _worker_site is not None, "set_worker_site was not called in this worker"
     return prepare_page(raw, _worker_site)
+
+
+# Fields whose fill rate a run records (`uninews status` flags a site whose rates fall: a layout
+# changed). Text counts when it has 200 characters or more.
+FILL_FIELDS = ("title", "published_at", "authors", "source", "text", "images")
+
+
+def filled_fields(record: dict[str, Any]) -> list[str]:
+    """The FILL_FIELDS a record has."""
+    out = []
+    for name in FILL_FIELDS:
+        value = record.get(name)
+        if (len(value or "") >= 200) if name == "text" else bool(value):
+            out.append(name)
+    return out

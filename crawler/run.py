@@ -14,6 +14,7 @@ from typing import Any, cast
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.records import FILL_FIELDS
 from crawler.sites import Site
 from storage import ArchiveStore, RunRecord, StorageError, open_store
 from storage.common import utcnow
@@ -271,6 +272,10 @@ def _summarize(
 ) -> CrawlSummary:
     reason = str(stats.get("finish_reason", "unknown"))
     counts = {k: int(stats.get(f"uninews/{k}", 0)) for k, *_ in (*SUMMARY_KEYS, *RARE_KEYS)}
+    if stats.get("uninews/extracted"):
+        counts["extracted"] = int(stats["uninews/extracted"])
+        for name in FILL_FIELDS:
+            counts[f"filled_{name}"] = int(stats.get(f"uninews/filled_{name}", 0))
     error = stats.get("uninews/store_error")
     if error:
         status = "failed"

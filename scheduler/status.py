@@ -125,8 +125,9 @@ def site_rows(
             next_run, source = _next_from_schedule(site, now), "schedule"
         else:
             next_run, source = None, None
-        runs = store.runs(name, limit=1)
+        runs = store.runs(name, limit=20)
         last = runs[0] if runs else None
+        drift = fill_drift(runs)
         last_info = None
         if last is not None and last.status == "running" and _run_is_dead(store, last):
             # Killed without a word (kill -9, power loss): the next crawl of the site records
@@ -151,10 +152,34 @@ def site_rows(
                 "next_run_source": source,
                 "last_run": last_info,
                 "articles": store.count(name),
+                "fill_drift": drift,
                 "_last": last,
             }
         )
     return rows
+
+
+DRIFT_FIELDS = ("title", "published_at", "text")  # the ones every article has
+DRIFT_DROP = 0.3  # a fall of this much (a share of articles) against the site's history
+DRIFT_MIN_ARTICLES = 5
+
+
+def fill_drift(runs: list[RunRecord]) -> list[dict[str, Any]]:
+    """Fields whose fill rate in the latest run that extracted articles fell sharply against
+    the runs before it (their median): the site's layout probably changed."""
+    rated = [r for r in runs if r.counts.get("extracted", 0) >= DRIFT_MIN_ARTICLES]
+    if len(rated) < 2:
+        return []
+    latest, history = rated[0], rated[1:]
+    out = []
+    for name in DRIFT_FIELDS:
+        now = latest.counts.get(f"filled_{name}", 0) / latest.counts["extracted"]
+        before = sorted(r.counts.get(f"filled_{name}", 0) / r.counts["extracted"] for r in history)
+        usual = before[len(before) // 2]
+        if usual - now >= DRIFT_DROP:
+            out.append({"field": name, "now": round(now, 2), "before": round(usual, 2),
+                        "run": latest.id})  # fmt: skip
+    return out
 
 
 def _run_is_dead(store: ArchiveStore, run: RunRecord) -> bool:
@@ -214,7 +239,8 @@ def print_status(
                 "schedule": r["schedule"],
                 "next": "running now" if r["running"] else nxt,
                 "last": _when(last.started_at, now) if last else "never",
-                "result": _summary(last) if last else "",
+                "result": ("layout changed? " if r["fill_drift"] else "")
+                + (_summary(last) if last else ""),
                 "articles": r["articles"],
             }
         )
@@ -227,6 +253,13 @@ def print_status(
         ("result", "LAST RESULT", 50),
     ]
     output.table(shown, cols, out)
+    for r in rows:
+        for d in r["fill_drift"]:
+            out.write(
+                f"\n{r['site']}: layout changed? {d['field']} found in {d['now']:.0%} of the"
+                f" articles of the last run, {d['before']:.0%} before (uninews sites check"
+                f" {r['site']})\n"
+            )
     # Why a last run went wrong, in full: the table has no room for it.
     for r in rows:
         last = r["_last"]

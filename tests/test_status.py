@@ -195,3 +195,41 @@ def test_status_of_a_real_daemon(tmp_path: Path) -> None:
             assert show().startswith("daemon: not running (stopped cleanly")
         finally:
             d.close()
+
+
+def test_a_site_whose_fill_rates_fall_is_flagged(store: ArchiveStore, sites_dir: Path) -> None:
+    """Runs record per-field fill rates; after a redesign most articles lose their date."""
+    for i, dated in enumerate([20, 19, 20, 3]):
+        run_id = store.start_run(
+            RunRecord(site="demo", started_at=f"2026-11-2{i}T09:17:03.000000Z")
+        )
+        counts = {"inserted": 20, "extracted": 20, "filled_title": 20, "filled_text": 20,
+                  "filled_published_at": dated}  # fmt: skip
+        store.finish_run(run_id, "ok", counts, None)
+    doc = json.loads(status(store, sites_dir, "json"))
+    demo = next(s for s in doc["sites"] if s["site"] == "demo")
+    assert [(d["field"], d["now"], d["before"]) for d in demo["fill_drift"]] == [
+        ("published_at", 0.15, 1.0)
+    ]
+    text = status(store, sites_dir)
+    assert "layout changed?" in next(ln for ln in text.splitlines() if ln.startswith("demo "))
+    assert "demo: layout changed? published_at found in 15% of the articles" in text
+
+
+def test_crawls_record_fill_rates(tmp_path: Path) -> None:
+    from tests.crawling import crawl
+    from tests.sitegen.server import LocalSite
+    from tests.tinysite import build, site_file
+
+    docroot = build(tmp_path / "www", [[1, 2, 3, 4]])
+    sites = tmp_path / "sites"
+    site_file(sites)
+    uri = f"sqlite:///{tmp_path / 'a.db'}"
+    with LocalSite(docroot) as server:
+        assert crawl("tiny", sites, uri, server.url).returncode == 0
+    s = open_store(uri)
+    [run] = s.runs("tiny")
+    s.close()
+    assert run.counts["extracted"] == 4
+    assert run.counts["filled_title"] == run.counts["filled_published_at"] == 4
+    assert run.counts["filled_authors"] == 4  # "By Jane Doe" on every page

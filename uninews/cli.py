@@ -186,9 +186,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--since", type=_date, metavar="YYYY-MM-DD", help="articles published on or after"
     )
 
-    sp = add("sites", "list the known sites")
+    sp = add("sites", "list the known sites; `sites discover URL`, `sites check SITE`")
     sites_opt(sp)
     sp.add_argument("--format", choices=("table", "json"), default="table")
+    ssub = sp.add_subparsers(dest="sites_command", metavar="ACTION", parser_class=_Parser)
+    dp = ssub.add_parser(
+        "discover",
+        help="propose a site file from a university's home page (or a news page)",
+        description="Find the news columns, the article URL pattern, the pagination, the CMS and"
+        " the timezone from a home page; check a few articles; write a commented site file.",
+    )
+    _verbosity(dp, top=False)
+    dp.add_argument("url", help="the home page (or any page of the news section)")
+    dp.add_argument("--base-url", metavar="URL", help="fetch from a mirror or local copy")
+    dp.add_argument("--name", help="the site's name (default: from the host)")
+    dp.add_argument("-o", "--output", metavar="FILE", help="write the site file here")
+    dp.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    dp.add_argument(
+        "--delay", type=float, default=1.0, metavar="SECONDS", help="pause between requests"
+    )
+    cp = ssub.add_parser(
+        "check",
+        help="extract recent articles of every listing and print per-field fill rates",
+        description="The tool to run after a site's redesign: fetch the newest articles of each"
+        " listing and report how many have a title, date, authors, source, text and images.",
+    )
+    _verbosity(cp, top=False)
+    cp.add_argument("site")
+    sites_opt(cp)
+    cp.add_argument("--sample", type=_positive, default=5, metavar="N", help="articles per listing")
+    cp.add_argument("--base-url", metavar="URL", help="fetch from a mirror or local copy")
+    cp.add_argument("--delay", type=float, default=1.0, metavar="SECONDS")
+    cp.add_argument("--format", choices=("table", "json"), default="table")
 
     sp = add("daemon", "run scheduled crawls forever (foreground; stop with SIGTERM)")
     store_opt(sp)
@@ -476,6 +505,11 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
+    action = getattr(args, "sites_command", None)
+    if action == "discover":
+        return cmd_sites_discover(args)
+    if action == "check":
+        return cmd_sites_check(args)
     from crawler.sites import load_sites
 
     sites = load_sites(args.sites_dir)
@@ -500,6 +534,57 @@ def cmd_sites(args: argparse.Namespace) -> int:
     ]
     output.print_rows(rows, args.format, cols)
     return 0
+
+
+def cmd_sites_discover(args: argparse.Namespace) -> int:
+    from crawler.discover import DiscoveryError, discover
+
+    _base_url(args.base_url)
+    target = Path(args.output) if args.output else None
+    if target is not None and target.exists() and not args.force:
+        raise UsageError(f"{args.output} exists: choose another file, or --force to replace it")
+    try:
+        found = discover(args.url, base_url=args.base_url, name=args.name, delay=args.delay)
+    except DiscoveryError as exc:
+        print(f"uninews: error: {exc}", file=sys.stderr)
+        return 1
+    for line in found.report:
+        print(output.printable(line), file=sys.stderr)
+    if target is None:
+        sys.stdout.write(found.site_yaml)
+    else:
+        target.write_text(found.site_yaml, encoding="utf-8")
+        print(
+            f"wrote {target}; try: uninews sites check {found.site.name} --sites-dir {target.parent}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_sites_check(args: argparse.Namespace) -> int:
+    from crawler.check import check_site
+    from crawler.sites import get_site
+
+    site = get_site(args.site, args.sites_dir)
+    _base_url(args.base_url)
+    report = check_site(site, args.sample, base_url=args.base_url, delay=args.delay)
+    if args.format == "json":
+        print(
+            output.dump_json(
+                {
+                    "site": site.name,
+                    "articles": len(report.articles),
+                    "fill_rates": report.rates,
+                    "misses": report.misses(),
+                    "not_articles": report.not_articles,
+                    "empty_listings": report.empty_listings,
+                }
+            )
+        )
+    else:
+        for line in report.lines():
+            print(output.printable(line))
+    return 0 if report.articles else 1
 
 
 def cmd_daemon(args: argparse.Namespace) -> int:

@@ -979,6 +979,10 @@ def build_site(root: Path, spec: SiteSpec | None = None) -> Manifest:
             g.build_gbk()
         if EN_HOST in spec.hosts and spec.english_articles:
             g.build_english()
+        if spec.families:
+            from .families import build_families
+
+            build_families(g)
         g.write_robots()
     finally:
         g.close()

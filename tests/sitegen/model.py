@@ -15,17 +15,37 @@ THUNEWS = "thunews"  # Layout B: news.tsinghua.edu.cn/publish/thunews (2016-2020
 VSB = "vsb"  # Layout C: www.tsinghua.edu.cn /news/zxdt.htm + /info/<col>/<id>.htm (2021-)
 GBK = "gbk"  # an older Chinese university site encoded in GBK
 ENGLISH = "english"  # a Drupal-like English university news site
+# CMS families other universities run (SiteSpec.families; tests/sitegen/families.py)
+VSB2 = "vsb2"  # VSB (博达) as other universities run it: /info/<col>/<id>.htm, three templates
+WEBPLUS = "webplus"  # WebPlus (网站群): /<yyyy>/<mmdd>/c<col>a<id>/page.htm
+WORDPRESS = "wordpress"  # an English newsroom on WordPress: /<yyyy>/<mm>/<dd>/<slug>/
+DRUPAL = "drupal"  # an English newsroom on Drupal 10: /news/<slug>
+FAMILIES = (VSB2, WEBPLUS, WORDPRESS, DRUPAL)
 
 NEWS_HOST = "news.tsinghua.edu.cn"
 WWW_HOST = "www.tsinghua.edu.cn"
 EN_HOST = "news.example.edu"
 GBK_HOST = "bynews.example.edu.cn"
+VSB2_HOST = "news.vsbuni.example.edu.cn"
+WEBPLUS_HOST = "news.wpuni.example.edu.cn"
+WORDPRESS_HOST = "news.wpress.example.edu"
+DRUPAL_HOST = "news.drupal.example.edu"
+FAMILY_HOSTS = {
+    VSB2: VSB2_HOST,
+    WEBPLUS: WEBPLUS_HOST,
+    WORDPRESS: WORDPRESS_HOST,
+    DRUPAL: DRUPAL_HOST,
+}
 
 ORIGINS = {
     NEWS_HOST: "http://news.tsinghua.edu.cn",
     WWW_HOST: "https://www.tsinghua.edu.cn",
     EN_HOST: "https://news.example.edu",
     GBK_HOST: "http://bynews.example.edu.cn",
+    VSB2_HOST: "http://news.vsbuni.example.edu.cn",
+    WEBPLUS_HOST: "https://news.wpuni.example.edu.cn",
+    WORDPRESS_HOST: "https://news.wpress.example.edu",
+    DRUPAL_HOST: "https://news.drupal.example.edu",
 }
 
 
@@ -217,6 +237,7 @@ class ArticleEntry:
     article_id: str
     encoding: str
     record: ExpectedRecord
+    variant: str = ""  # the template variant a family page uses (e.g. vsb2: lab, content, table)
 
 
 @dataclass
@@ -271,6 +292,49 @@ class SiteSpec:
     size_kb: int | None = None  # mean article page size; None: natural sizes (about 20-60 KB)
     write_images: bool = True  # write small placeholder JPEGs for the images pages reference
     workers: int = 0  # processes for big builds (>= 400 pages); 0 = one per CPU, 1 = no fork
+    # CMS-family sites to add (vsb2, webplus, wordpress, drupal): each adds its own host, columns,
+    # articles and a Manifest.families entry; none by default, so the default build is unchanged.
+    families: tuple[str, ...] = ()
+    family_articles: int = 12  # articles per family site
+    family_per_page: int = 0  # listing items per page; 0 = the family's own (3 for vsb2, else 5)
+
+
+@dataclass
+class FamilyInfo:
+    """One generated CMS-family site: what a site file or a discovery run from the home page needs."""
+
+    family: str  # vsb2, webplus, wordpress, drupal
+    layout: str  # the layout name of its articles in the manifest (= family)
+    cms: str  # the CMS family as the crawler names it: vsb, webplus, wordpress, drupal
+    host: str
+    origin: str  # scheme://host
+    site_name: str  # the site's own name: the record's `source` when a page names no 来源
+    title_suffix: str  # what <title> appends to the headline ("-研究生院", " - Tiny State News")
+    timezone: str  # IANA zone of the site's local times
+    language: str  # zh or en
+    home_url: str
+    list_urls: list[str]  # the first listing page of each column, in column order
+    columns: list[str]  # column keys (Manifest.columns, Manifest.listing_urls)
+    article_pattern: str  # regex on the URL path, as a site file's article_url writes it
+    next_selector: str  # CSS selector of the next-page link on a listing page
+    item_selector: str  # CSS selector of the article links on a listing page
+
+    def site_file(self, name: str | None = None, base_url: str | None = None) -> dict[str, Any]:
+        """A site-file mapping (crawler/sites/*.yaml keys) for this site; base_url defaults to
+        the origin (pass a local server's URL to crawl it)."""
+        base = (base_url or self.origin).rstrip("/") + "/"
+        return {
+            "name": name or f"sitegen-{self.family}",
+            "title": self.site_name,
+            "base_url": base,
+            "language": self.language,
+            "timezone": self.timezone,
+            "listings": [u.split("://", 1)[1].split("/", 1)[1] for u in self.list_urls],
+            "article_url": self.article_pattern,
+            "pagination": {"next": self.next_selector},
+            "layout": self.cms,
+            "source": self.site_name,
+        }
 
 
 @dataclass
@@ -290,6 +354,7 @@ class Manifest:
     listing_items: dict[str, list[str]] = field(default_factory=dict)  # page URL -> linked URLs
     columns: dict[str, Column] = field(default_factory=dict)
     robots: dict[str, str] = field(default_factory=dict)  # host -> robots.txt text
+    families: dict[str, FamilyInfo] = field(default_factory=dict)  # family -> its site
 
     # -- lookups
 
@@ -350,7 +415,13 @@ class Manifest:
     @classmethod
     def load(cls, path: Path) -> Manifest:
         d = json.loads(path.read_text("utf-8"))
-        spec = SiteSpec(**{**d["spec"], "hosts": tuple(d["spec"]["hosts"])})
+        spec = SiteSpec(
+            **{
+                **d["spec"],
+                "hosts": tuple(d["spec"]["hosts"]),
+                "families": tuple(d["spec"].get("families", ())),
+            }
+        )
         arts = [
             ArticleEntry(**{**a, "record": ExpectedRecord(**a["record"])}) for a in d["articles"]
         ]
@@ -372,4 +443,5 @@ class Manifest:
             listing_items=d["listing_items"],
             columns=cols,
             robots=d["robots"],
+            families={k: FamilyInfo(**f) for k, f in d.get("families", {}).items()},
         )

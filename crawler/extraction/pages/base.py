@@ -382,6 +382,7 @@ class ArticlePage:
                 setattr(people, role, bylines.split_names(sel))
 
         kept = self.clean_lines(kept, title)
+        kept = _without_author_line(kept, people.authors)
         text = "\n".join(kept)
         if not text.strip():
             raise NotAnArticle("empty", "the body has no text")
@@ -420,6 +421,15 @@ class ArticlePage:
         )
         article.html = clean_html(body)  # last: it cleans the body elements in place
         return article
+
+
+def _without_author_line(lines: list[str], authors: list[str]) -> list[str]:
+    """Lines without the byline paragraph that opens a republished piece ("Jane Doe, Tiny State
+    University"): its name is in `authors` already."""
+    for i, line in enumerate(lines[:3]):
+        if len(line) < 120 and any(line.startswith(f"{a}, ") or line == a for a in authors):
+            return lines[:i] + lines[i + 1 :]
+    return lines
 
 
 _TITLE_SEPARATOR = re.compile(r"\s*(?:\s[-|–—·]\s|[_|｜—–－]|-(?=\S))\s*")

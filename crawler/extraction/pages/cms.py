@@ -115,12 +115,21 @@ class VsbPage(CmsPage):
     )
     FORM = _x('//form[@name="_newscontent_fromname"]')
 
+    # The old table template's meta row: the innermost cell that labels a date or a source.
+    ROW = _x(
+        "//td[contains(., '发布时间') or contains(., '来源') or contains(., '发布日期')][not(.//td)]"
+    )
+
     def meta_values(self) -> dict[str, str]:
-        # The old table template prints its meta row inside the form, above the body.
         values = super().meta_values()
-        if not values:
+        if not values:  # the form holds the meta row in some templates, above the body
             for form in self.FORM(self.tree)[:1]:
                 values = bylines.labelled_values(text_of(form)[:400])
+        if not values:
+            for row in self.ROW(self.tree)[:2]:
+                values = bylines.labelled_values(text_of(row)[:400])
+                if values:
+                    break
         return values
 
     def title(self) -> str | None:

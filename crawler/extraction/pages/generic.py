@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 
 import lxml.html
@@ -291,7 +291,7 @@ class ReadabilityArticlePage(ArticlePage):
         ):
             dt = parse_date(cand, self.tz) if isinstance(cand, str) else None
             if dt is not None:
-                return dt
+                return self._local_twin(dt)
         labelled, _ = self.page_dates()
         if labelled is not None:
             return labelled
@@ -302,6 +302,17 @@ class ReadabilityArticlePage(ArticlePage):
                 if dt is not None:
                     return dt
         return None
+
+    def _local_twin(self, dt: datetime) -> datetime:
+        """The same instant as the page shows it, when metadata gives it in UTC (Yoast does)
+        and a `<time datetime>` gives it with the local offset: the offset is information."""
+        if dt.utcoffset() != timedelta(0):
+            return dt
+        for el in self.tree.xpath("//time[@datetime]")[:6]:
+            seen = parse_date(el.get("datetime"), self.tz)
+            if seen is not None and seen.utcoffset() and abs(seen - dt) <= timedelta(minutes=1):
+                return seen
+        return dt
 
     def updated_at(self) -> datetime | None:
         cand = self.meta.jsonld.get("dateModified") or self.meta.first(
