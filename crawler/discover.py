@@ -30,7 +30,7 @@ from crawler.extraction.article import Article
 from crawler.extraction.dates import find_date
 from crawler.extraction.pages import detect_family
 from crawler.extraction.text import fold, text_of
-from crawler.listing import next_page
+from crawler.listing import links, next_page
 from crawler.sites import Site
 
 logger = logging.getLogger(__name__)
@@ -215,11 +215,7 @@ def dated_links(tree: HtmlElement, page_url: str, hosts: set[str]) -> list[Liste
     """Links on a page that sit in a list item showing a date: what a news listing lists."""
     out: list[Listed] = []
     seen: set[str] = set()
-    for a in tree.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:")):
-            continue
-        url = urljoin(page_url, href).split("#", 1)[0]
+    for a, url in links(tree, page_url):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or parts.hostname not in hosts or url in seen:
             continue

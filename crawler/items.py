@@ -25,3 +25,5 @@ class FetchedPage:
     prepared: Any = field(default=None, repr=False)  # storage.common.Prepared, from the worker
     not_article: str | None = None  # why ExtractPipeline dropped it
     failed: bool = False  # could not be stored: progress must not move past it
+    outcome: str | None = None  # what the store did with it (inserted, unchanged, …)
+    revisit: Any = None  # storage.Revisit: this fetch checks an archived article again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from email.utils import parsedate_to_datetime
@@ -52,6 +53,14 @@ def _item_date(link: HtmlElement, site: Site) -> date | None:
         return None
 
 
+def links(tree: HtmlElement, page_url: str) -> Iterator[tuple[HtmlElement, str]]:
+    """Each link of a page with its absolute URL (no fragment); anchors and scripts left out."""
+    for a in tree.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href and not href.startswith(("#", "javascript:", "mailto:")):
+            yield a, urljoin(page_url, href).split("#", 1)[0]
+
+
 def article_links(tree: HtmlElement, page_url: str, site: Site) -> list[ListedArticle]:
     """Article links on a listing page, in page order, each once.
 
@@ -59,11 +68,7 @@ def article_links(tree: HtmlElement, page_url: str, site: Site) -> list[ListedAr
     """
     out: list[ListedArticle] = []
     seen: set[str] = set()
-    for a in tree.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:")):
-            continue
-        url = urljoin(page_url, href).split("#", 1)[0]
+    for a, url in links(tree, page_url):
         if url in seen or not site.is_article_url(url):
             continue
         seen.add(url)

@@ -228,6 +228,7 @@ class ArchivePipeline:
             item.failed = True
             raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from None
         self.crawler.stats.inc_value(f"uninews/{result.outcome.value}")
+        item.outcome = result.outcome.value
         if result.outcome.value in ("inserted", "new_version"):
             # Fill rates per run: a site whose rates fall after a redesign is flagged by status.
             self.crawler.stats.inc_value("uninews/extracted")

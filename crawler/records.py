@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -100,7 +101,17 @@ def prepare_page(raw: RawPage, site: Site) -> Prepared | str:
     writes the result.
     """
     result = extract_record(raw, site)
-    return result if isinstance(result, str) else prepare(result, raw)
+    if isinstance(result, str):
+        return result
+    prepared = prepare(result, raw)
+    if site.revisit.enabled:
+        # When to check this article again (for an insert; a stored one keeps its own time).
+        from crawler.revisit import iso_utc, parse_instant
+
+        now = parse_instant(raw.fetched_at) or datetime.now(UTC)
+        published = parse_instant(result.get("published_at"))
+        prepared.index["next_check"] = iso_utc(site.revisit.next_check(published, now, now))
+    return prepared
 
 
 _worker_site: Site | None = None

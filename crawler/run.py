@@ -37,6 +37,10 @@ SUMMARY_KEYS = (
 RARE_KEYS = (
     ("robots_disallowed", "disallowed by robots.txt", "disallowed by robots.txt"),
     ("listing_gone", "listing page gone", "listing pages gone"),
+    ("revisited", "revisited", "revisited"),
+    ("not_modified", "not modified (304)", "not modified (304)"),
+    ("withdrawn", "withdrawn", "withdrawn"),
+    ("reinstated", "reinstated", "reinstated"),
 )
 EXIT_STATUS = {"ok": 0, "interrupted": 130}  # anything else (failed, skipped): 1
 
@@ -95,9 +99,14 @@ def crawl_settings(
     return settings
 
 
+# Runs that take the same lock: a revisit checks what the crawl stores, so never beside one.
+_LOCK_GROUP = {"crawl": "crawl", "revisit": "crawl", "backfill": "backfill"}
+
+
 def lock_name(kind: str, site: str) -> str:
-    """The lock a run of this kind holds: one crawl and one backfill of a site at a time."""
-    return f"{kind}:{site}"
+    """The lock a run of this kind holds: one crawl (or revisit) and one backfill of a site at a
+    time."""
+    return f"{_LOCK_GROUP.get(kind, kind)}:{site}"
 
 
 def abandon_dead_runs(store: ArchiveStore, site: str, kind: str, current: str | None) -> int:
@@ -107,8 +116,10 @@ def abandon_dead_runs(store: ArchiveStore, site: str, kind: str, current: str | 
     or we could not have taken it, so nothing is still writing for those runs.
     """
     n = 0
+    group = _LOCK_GROUP.get(kind, kind)
     for run in store.runs(site, limit=50):
-        if run.status == "running" and run.kind == kind and run.id != current and run.id:
+        same_lock = _LOCK_GROUP.get(run.kind, run.kind) == group
+        if run.status == "running" and same_lock and run.id != current and run.id:
             where = f"pid {run.pid} on {run.host}" if run.host else f"pid {run.pid}"
             store.finish_run(
                 run.id, "abandoned", run.counts, f"its process ({where}) ended without saying how"
@@ -193,13 +204,14 @@ def run_crawl(
     settings: dict[str, Any] | None = None,
     run_id: str | None = None,
     verbose: bool = False,
+    revisit: str | None = None,
 ) -> CrawlSummary:
     """Crawl `site` into the store and record the run; returns what happened."""
     from crawler.spiders.news import NewsSpider
 
     stops = _StopSignals()
     store = open_store(store_uri)
-    kind = "backfill" if mode == "backfill" else "crawl"
+    kind = mode if mode in ("backfill", "revisit") else "crawl"
     host = socket.gethostname()
     run = RunRecord(
         site=site.name, kind=kind, started_at=utcnow(), pid=os.getpid(), id=run_id, host=host
@@ -226,6 +238,7 @@ def run_crawl(
             until=until,
             refetch=refetch,
             restart=restart,
+            revisit=revisit,
         )
         stops.crawler = crawler
         process.start(install_signal_handlers=False)  # ours are in place (_StopSignals)

@@ -147,6 +147,49 @@ class Pagination(BaseModel):
     next_text: list[str] = Field(default_factory=lambda: list(NEXT_LINK_TEXTS))
 
 
+class Revisit(BaseModel):
+    """When archived articles are checked again for edits and withdrawals (docs/architecture.md).
+
+    `after`: spans after publication (or first sight) for the first checks; then one every
+    `every`; at most `max_per_run` checks ride along each scheduled crawl of the site, so a
+    backlog never floods it. `enabled: false` (or `revisit: false`) turns checks off.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    after: list[str] = Field(default_factory=lambda: ["1h", "6h", "1d", "3d", "7d", "30d"])
+    every: str = "180d"
+    max_per_run: int = Field(50, ge=0)
+
+    @field_validator("after")
+    @classmethod
+    def _spans(cls, v: list[str]) -> list[str]:
+        from crawler.revisit import parse_span
+
+        spans = [parse_span(x) for x in v]
+        if spans != sorted(spans):
+            raise ValueError("spans must grow: 1h, 6h, 1d …")
+        return v
+
+    @field_validator("every")
+    @classmethod
+    def _span(cls, v: str) -> str:
+        from crawler.revisit import parse_span
+
+        parse_span(v)
+        return v
+
+    def next_check(
+        self, published: datetime | None, first_seen: datetime, now: datetime
+    ) -> datetime:
+        from crawler.revisit import next_check, parse_span
+
+        return next_check(
+            [parse_span(x) for x in self.after], parse_span(self.every), published, first_seen, now
+        )
+
+
 class Site(BaseModel):
     """One university news site, as its YAML file describes it."""
 
@@ -184,7 +227,13 @@ class Site(BaseModel):
         gt=0,
         description="consecutive listing pages with no new article link that end a walk",
     )
+    revisit: Revisit = Revisit()
     path: str | None = Field(None, exclude=True)
+
+    @field_validator("revisit", mode="before")
+    @classmethod
+    def _revisit_off(cls, v: Any) -> Any:
+        return {"enabled": False} if v is False else v
 
     @field_validator("base_url")
     @classmethod

@@ -68,6 +68,32 @@ class SearchQuery:
     until: str | None = None  # ISO 8601 instant, exclusive
     author: str | None = None
     limit: int | None = 20
+    changed_since: str | None = None  # a new version stored on or after this date
+    withdrawn: bool = False  # only articles noticed withdrawn
+
+
+# What a revisit found (`ArchiveStore.record_check`): the page is as it was (a 304 or the same
+# record), changed (a new version), gone (404/410, a redirect stub), or back after being gone.
+NOT_MODIFIED = "not_modified"
+UNCHANGED = "unchanged"
+CHANGED = "new_version"
+WITHDRAWN = "withdrawn"
+REINSTATED = "reinstated"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Revisit:
+    """An archived article to check again, with what a conditional request needs."""
+
+    article_id: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    published_at: str | None
+    first_seen: str
+    checks: int
+    withdrawn: bool
 
 
 @dataclass
@@ -197,6 +223,23 @@ class ArchiveStore(Protocol):
 
     def get_heartbeat(self, name: str) -> dict[str, Any] | None:
         """The last heartbeat, with `at` (ISO 8601 UTC)."""
+
+    # --- revisits: edits and withdrawals ---------------------------------------------------
+    def revisits(
+        self,
+        site: str,
+        *,
+        due_before: str | None = None,
+        published_since: str | None = None,
+        limit: int | None = None,
+    ) -> list[Revisit]:
+        """Articles of `site` to check again: those due by `due_before` (most overdue first),
+        or all of them (newest first), published on or after `published_since` if given."""
+
+    def record_check(self, article_id: str, result: str, at: str, next_check: str | None) -> None:
+        """Record a revisit's result (NOT_MODIFIED … REINSTATED) and the next check's time.
+        WITHDRAWN marks the article withdrawn (kept, with every version); any result that saw
+        the article again clears that."""
 
     # --- locks: one daemon per store, one crawl per site --------------------------------------
     def lock(self, name: str, info: dict[str, Any]) -> Lease | None:

@@ -28,6 +28,9 @@ VOLATILE_FIELDS = frozenset(
         "seen_count",
         "extractor_version",
         "changed",
+        "withdrawn_at",
+        "changed_at",
+        "last_checked",
     }
 )
 

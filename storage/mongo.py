@@ -17,9 +17,11 @@ from typing import Any, TypeVar
 
 from storage import keys
 from storage.base import (
+    WITHDRAWN,
     Outcome,
     RawPage,
     RecordError,
+    Revisit,
     RunRecord,
     SearchQuery,
     StorageError,
@@ -53,7 +55,14 @@ _INTERNAL = (
     "pub_date",
     "people",
     "terms",
+    "next_check",
+    "checks",
+    "last_check",
 )
+# Revisit fields shown with the record when they say something (as SQLite's store shows them).
+_SHOWN_WHEN_SET = ("withdrawn_at", "changed_at", "last_checked")
+# Kept when a new version replaces the document: they are about checking, not the content.
+_REVISIT_STATE = ("next_check", "checks", "last_check", "last_checked", "withdrawn_at")
 _MAX_ATTEMPTS = 8  # optimistic-concurrency retries when another writer got there first
 # A lease lives this long unless renewed (every third of it); a holder killed with -9 frees it
 # after at most this long. `uninews status` also checks the holder's pid on the same host.
@@ -100,6 +109,8 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     ("versions", [("article_id", 1), ("version", 1)], {"unique": True, "name": "article_version"}),
     ("raw_pages", [("article_id", 1), ("fetched_at", -1)], {"name": "article_fetched"}),
     ("runs", [("site", 1), ("started_at", -1)], {"name": "site_started"}),
+    # revisits due, most overdue first
+    ("articles", [("site", 1), ("next_check", 1)], {"name": "site_next_check_v2"}),
 )
 RETIRED_INDEXES = {"articles": ("site_pub", "pub", "content_hash", "terms", "people")}
 
@@ -340,7 +351,8 @@ class MongoStore:
                     return StoreResult(Outcome.DUPLICATE, dup["_id"], dup["version"])
             if found is None:
                 doc = self._document(record, idx, own_id, 1, now, now, 1)
-                doc.update(aliases=[], _w=token, dedupe=substantial)
+                doc.update(aliases=[], _w=token, dedupe=substantial, checks=0)
+                doc["next_check"] = idx.get("next_check")
                 try:
                     op(self.articles.insert_one, doc)
                 except DuplicateKeyError:
@@ -365,7 +377,7 @@ class MongoStore:
             old = op(self.articles.find_one, {"_id": aid, "version": version})
             if old is None:
                 continue
-            old_record = _public(old)
+            old_record = {k: v for k, v in _public(old).items() if k not in _SHOWN_WHEN_SET}
             # Keyed by (article, version): a retry after a crash rewrites the same document.
             op(
                 self.versions_c.replace_one,
@@ -387,6 +399,8 @@ class MongoStore:
                 aliases=old.get("aliases", []),
                 _w=token,
                 dedupe=substantial and old.get("dedupe", False),
+                changed_at=now,
+                **{k: old[k] for k in _REVISIT_STATE if k in old},
             )
             if self._replace(aid, version, doc, token):
                 op(self._put_raw, aid, p)
@@ -604,6 +618,10 @@ class MongoStore:
             exact = all(len(ts) == 1 and (len(ts[0]) > 1 or ts[0].isascii()) for ts in parts)
         if query.author:
             flt["people"] = {"$regex": re.escape(query.author), "$options": "i"}
+        if query.changed_since:
+            flt["changed_at"] = {"$gte": query.changed_since}
+        if query.withdrawn:
+            flt["withdrawn_at"] = {"$ne": None}
         return flt, exact
 
     @_retrying_iter
@@ -695,13 +713,25 @@ class MongoStore:
                     "earliest": first["pub_date"] if first else None,
                     "latest": last["pub_date"] if last else None,
                     "last_crawl": (run.get("ended_at") or run["started_at"]) if run else None,
+                    "edited": self.articles.count_documents({"site": site, "version": {"$gt": 1}}),
+                    "withdrawn": self.articles.count_documents(
+                        {"site": site, "withdrawn_at": {"$ne": None}}
+                    ),
                 }
             )
         for site in sorted(set(self.runs_c.distinct("site")) - set(sites)):
             run = self.runs_c.find_one({"site": site}, sort=[("started_at", -1)])
             at = (run.get("ended_at") or run["started_at"]) if run else None
             out.append(
-                {"site": site, "articles": 0, "earliest": None, "latest": None, "last_crawl": at}
+                {
+                    "site": site,
+                    "articles": 0,
+                    "earliest": None,
+                    "latest": None,
+                    "last_crawl": at,
+                    "edited": 0,
+                    "withdrawn": 0,
+                }
             )
         return out
 
@@ -711,6 +741,65 @@ class MongoStore:
             return int(self.articles.count_documents({"site": site}))
         # Counted on the _id index, not by reading every document.
         return int(self.articles.count_documents({}, hint="_id_"))
+
+    # --- revisits ---------------------------------------------------------------------------
+    @_retrying
+    def revisits(
+        self,
+        site: str,
+        *,
+        due_before: str | None = None,
+        published_since: str | None = None,
+        limit: int | None = None,
+    ) -> list[Revisit]:
+        flt: dict[str, Any] = {"site": site}
+        order = [("pub_utc", -1)]
+        if due_before is not None:
+            flt["next_check"] = {"$ne": None, "$lte": due_before}
+            order = [("next_check", 1)]  # the most overdue first (site_next_check_v2)
+        if published_since:
+            flt["pub_date"] = {"$gte": published_since[:10]}
+        cursor = self.articles.find(
+            flt,
+            {"url": 1, "first_seen": 1, "checks": 1, "withdrawn_at": 1, "published_at": 1},
+        ).sort(order)
+        if limit:
+            cursor = cursor.limit(limit)
+        out = []
+        for doc in list(cursor):
+            raw = self.raw.find_one(
+                {"article_id": doc["_id"]}, {"headers": 1}, sort=[("fetched_at", -1)]
+            )
+            headers = {str(k).lower(): v for k, v in ((raw or {}).get("headers") or {}).items()}
+            out.append(
+                Revisit(
+                    doc["_id"],
+                    doc["url"],
+                    headers.get("etag"),
+                    headers.get("last-modified"),
+                    doc.get("published_at"),
+                    doc["first_seen"],
+                    int(doc.get("checks") or 0),
+                    doc.get("withdrawn_at") is not None,
+                )
+            )
+        return out
+
+    @_retrying
+    def record_check(self, article_id: str, result: str, at: str, next_check: str | None) -> None:
+        if result == WITHDRAWN:
+            # Noticed once: the first time it was found gone stays the withdrawal's time.
+            self.articles.update_one(
+                {"_id": article_id, "withdrawn_at": None}, {"$set": {"withdrawn_at": at}}
+            )
+        fields: dict[str, Any] = {
+            "last_checked": at,
+            "last_check": result,
+            "next_check": next_check,
+        }
+        if result != WITHDRAWN:
+            fields["withdrawn_at"] = None
+        self.articles.update_one({"_id": article_id}, {"$set": fields, "$inc": {"checks": 1}})
 
     # --- runs, state, heartbeat --------------------------------------------------------------
     @_retrying
@@ -926,4 +1015,8 @@ def _refusal(exc: Any, safe: str, readonly: bool) -> str:
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
     """The record as users see it: the document without the store's own index fields."""
-    return {k: v for k, v in doc.items() if k not in _INTERNAL}
+    return {
+        k: v
+        for k, v in doc.items()
+        if k not in _INTERNAL and (v is not None or k not in _SHOWN_WHEN_SET)
+    }

@@ -18,9 +18,11 @@ from urllib.parse import quote
 
 from storage import keys, locks
 from storage.base import (
+    WITHDRAWN,
     Outcome,
     RawPage,
     RecordError,
+    Revisit,
     RunRecord,
     SearchQuery,
     StorageError,
@@ -41,7 +43,26 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2  # 2: runs.host
+SCHEMA_VERSION = 3  # 2: runs.host; 3: revisits (next_check … withdrawn_at, changed_at)
+# Columns added after the first schema, with their types: old archives get them at open.
+_ADDED_ARTICLE_COLUMNS = (
+    ("next_check", "TEXT"),
+    ("last_checked", "TEXT"),
+    ("checks", "INTEGER NOT NULL DEFAULT 0"),
+    ("last_check", "TEXT"),
+    ("withdrawn_at", "TEXT"),
+    ("changed_at", "TEXT"),
+)
+# What a query reads of an article: the record, then the store's own fields it shows.
+_REC_COLS = (
+    "record",
+    "last_seen",
+    "seen_count",
+    "id",
+    "withdrawn_at",
+    "changed_at",
+    "last_checked",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,7 +80,13 @@ CREATE TABLE IF NOT EXISTS articles (
     last_seen TEXT NOT NULL,
     seen_count INTEGER NOT NULL,
     people TEXT NOT NULL,
-    record TEXT NOT NULL
+    record TEXT NOT NULL,
+    next_check TEXT,
+    last_checked TEXT,
+    checks INTEGER NOT NULL DEFAULT 0,
+    last_check TEXT,
+    withdrawn_at TEXT,
+    changed_at TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_site_pub ON articles (site, pub_utc);
 CREATE INDEX IF NOT EXISTS articles_pub ON articles (pub_utc);
@@ -198,6 +225,15 @@ class SQLiteStore:
             self._runs_have_host = "host" in {
                 r[1] for r in self._db.execute("PRAGMA table_info(runs)").fetchall()
             }
+            have = {r[1] for r in self._db.execute("PRAGMA table_info(articles)").fetchall()}
+            # A read-only look at an archive older than these columns reads them as NULL.
+            self._cols = ", ".join(
+                c if c in have or c in _REC_COLS[:4] else f"NULL AS {c}" for c in _REC_COLS
+            )
+            self._a_cols = ", ".join(
+                f"a.{c}" if c in have or c in _REC_COLS[:4] else f"NULL AS {c}" for c in _REC_COLS
+            )
+            self._revisits_ok = "next_check" in have
             # A second connection for the crawl's "is this URL known?" reads: in WAL mode
             # readers never wait for the writer, so a listing page is not held up behind a
             # write batch.
@@ -254,6 +290,13 @@ class SQLiteStore:
             cols = {r[1] for r in self._db.execute("PRAGMA table_info(runs)").fetchall()}
             if "host" not in cols:  # an archive made before schema 2
                 self._db.execute("ALTER TABLE runs ADD COLUMN host TEXT")
+            cols = {r[1] for r in self._db.execute("PRAGMA table_info(articles)").fetchall()}
+            for name, kind in _ADDED_ARTICLE_COLUMNS:  # an archive made before schema 3
+                if name not in cols:
+                    self._db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
+            self._db.execute(
+                "CREATE INDEX IF NOT EXISTS articles_site_check ON articles (site, next_check)"
+            )
             self._db.execute(
                 "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE"
                 " SET value = excluded.value",
@@ -356,8 +399,8 @@ class SQLiteStore:
             rec = self._stamp(record, aid, 1, now, now, 1)
             cur = db.execute(
                 "INSERT INTO articles (id, url_key, site, url, pub_utc, pub_date, content_hash,"
-                " record_hash, version, first_seen, last_seen, seen_count, people, record)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 1, ?, ?)",
+                " record_hash, version, first_seen, last_seen, seen_count, people, record,"
+                " next_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 1, ?, ?, ?)",
                 (
                     aid,
                     idx["url_key"],
@@ -371,6 +414,7 @@ class SQLiteStore:
                     now,
                     _SEP.join(idx["people"]),
                     _dump(rec),
+                    idx.get("next_check"),
                 ),
             )
             db.execute(
@@ -418,7 +462,7 @@ class SQLiteStore:
         db.execute(
             "UPDATE articles SET url = ?, pub_utc = ?, pub_date = ?, content_hash = ?,"
             " record_hash = ?, version = ?, last_seen = ?, seen_count = seen_count + 1,"
-            " people = ?, record = ? WHERE id = ?",
+            " people = ?, record = ?, changed_at = ? WHERE id = ?",
             (
                 record["url"],
                 idx["pub_utc"],
@@ -429,6 +473,7 @@ class SQLiteStore:
                 now,
                 _SEP.join(idx["people"]),
                 _dump(rec),
+                now,
                 aid,
             ),
         )
@@ -465,9 +510,7 @@ class SQLiteStore:
             ),
         )
 
-    def _row_to_record(
-        self, row: tuple[str, str, int, str], *, strict: bool = False
-    ) -> dict[str, Any] | None:
+    def _row_to_record(self, row: Any, *, strict: bool = False) -> dict[str, Any] | None:
         """(record, last_seen, seen_count, id) as the record users see; None when the stored
         JSON cannot be read (reported by id: one damaged record must not stop an export), or
         with `strict` a StorageError saying so (asked for that record, there is no other)."""
@@ -484,6 +527,11 @@ class SQLiteStore:
             logger.error("Record %s in %s cannot be read (%s); skipped", row[3], self.path, exc)
             return None
         rec["last_seen"], rec["seen_count"] = row[1], row[2]
+        for name, value in zip(
+            ("withdrawn_at", "changed_at", "last_checked"), row[4:7], strict=True
+        ):
+            if value:  # shown only when there is something to say
+                rec[name] = value
         aliases = self._db.execute(
             "SELECT url FROM aliases WHERE article_id = ? ORDER BY first_seen", (rec["id"],)
         ).fetchall()
@@ -497,13 +545,13 @@ class SQLiteStore:
     def _get(self, id_or_url: str, *, strict: bool) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT record, last_seen, seen_count, id FROM articles WHERE id = ?", (id_or_url,)
+                f"SELECT {self._cols} FROM articles WHERE id = ?", (id_or_url,)
             ).fetchone()
             if row is None and ("/" in id_or_url or "." in id_or_url):
                 found = self._find(self._db, [keys.url_key(id_or_url)])
                 if found is not None:
                     row = self._db.execute(
-                        "SELECT record, last_seen, seen_count, id FROM articles WHERE id = ?",
+                        f"SELECT {self._cols} FROM articles WHERE id = ?",
                         (found[0],),
                     ).fetchone()
             return self._row_to_record(row, strict=strict) if row else None
@@ -585,6 +633,11 @@ class SQLiteStore:
         if query.author:
             where.append("a.people LIKE ?")
             params.append(f"%{query.author}%")
+        if query.changed_since:
+            where.append("a.changed_at >= ?")
+            params.append(query.changed_since)
+        if query.withdrawn:
+            where.append("a.withdrawn_at IS NOT NULL")
         matched = f"FROM articles a {join} {'WHERE ' + ' AND '.join(where) if where else ''}"
         # FTS phrases of bigrams match exactly; only a lone CJK character needs a text check.
         exact = not query.text or _fts_exact(query.text)
@@ -597,15 +650,13 @@ class SQLiteStore:
         if query.limit and exact:
             # Sort and cut on row ids, then load just those records: never the JSON of every match.
             sql = (
-                "SELECT a.record, a.last_seen, a.seen_count, a.id FROM articles a JOIN"
+                f"SELECT {self._a_cols} FROM articles a JOIN"
                 f" (SELECT a.rowid AS rid {matched}{order} LIMIT ? OFFSET ?) top"
                 f" ON top.rid = a.rowid{order}"
             )
             rows: Any = self._pages(sql, params, query.limit)
         else:
-            rows = self._stream(
-                f"SELECT a.record, a.last_seen, a.seen_count, a.id {matched}{order}", params
-            )
+            rows = self._stream(f"SELECT {self._a_cols} {matched}{order}", params)
         emitted = 0
         for row in rows:
             rec = self._row_to_record(row)
@@ -650,7 +701,7 @@ class SQLiteStore:
 
     @_guarded_iter
     def iter_records(self, site: str | None = None) -> Iterator[dict[str, Any]]:
-        sql = "SELECT record, last_seen, seen_count, id FROM articles"
+        sql = f"SELECT {self._cols} FROM articles"
         params: list[Any] = []
         if site:
             sql += " WHERE site = ?"
@@ -708,9 +759,14 @@ class SQLiteStore:
     @_guarded
     def stats(self) -> list[dict[str, Any]]:
         with self._lock:
+            extra = (
+                ", SUM(version > 1), SUM(withdrawn_at IS NOT NULL)"
+                if self._revisits_ok
+                else ", 0, 0"
+            )
             rows = self._db.execute(
                 "SELECT site, COUNT(*), MIN(pub_date), MAX(pub_date), MAX(last_seen)"
-                " FROM articles GROUP BY site ORDER BY site"
+                f"{extra} FROM articles GROUP BY site ORDER BY site"
             ).fetchall()
             runs = dict(
                 self._db.execute(
@@ -724,11 +780,21 @@ class SQLiteStore:
                 "earliest": lo,
                 "latest": hi,
                 "last_crawl": runs.pop(site, None) or seen,
+                "edited": int(edited or 0),
+                "withdrawn": int(gone or 0),
             }
-            for site, n, lo, hi, seen in rows
+            for site, n, lo, hi, seen, edited, gone in rows
         ]
         out += [
-            {"site": s, "articles": 0, "earliest": None, "latest": None, "last_crawl": at}
+            {
+                "site": s,
+                "articles": 0,
+                "earliest": None,
+                "latest": None,
+                "last_crawl": at,
+                "edited": 0,
+                "withdrawn": 0,
+            }
             for s, at in sorted(runs.items())
         ]
         return out
@@ -847,6 +913,63 @@ class SQLiteStore:
         info["at"] = row[1]
         return info
 
+    # --- revisits ---------------------------------------------------------------------------
+    @_guarded
+    def revisits(
+        self,
+        site: str,
+        *,
+        due_before: str | None = None,
+        published_since: str | None = None,
+        limit: int | None = None,
+    ) -> list[Revisit]:
+        if not self._revisits_ok:
+            return []
+        where: list[str] = ["a.site = ?"]
+        params: list[Any] = [site]
+        order = "a.pub_utc DESC"
+        if due_before is not None:
+            where.append("a.next_check IS NOT NULL AND a.next_check <= ?")
+            params.append(due_before)
+            order = "a.next_check"  # the most overdue first
+        if published_since:
+            where.append("a.pub_date >= ?")
+            params.append(published_since[:10])
+        sql = (
+            "SELECT a.id, a.url, a.first_seen, a.checks, a.withdrawn_at, a.record,"
+            " (SELECT r.headers FROM raw_pages r WHERE r.article_id = a.id"
+            "  ORDER BY r.fetched_at DESC LIMIT 1)"
+            f" FROM articles a WHERE {' AND '.join(where)} ORDER BY {order}"
+        )
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        out = []
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        for aid, url, first_seen, checks, withdrawn_at, record, headers in rows:
+            try:
+                published = json.loads(record).get("published_at")
+            except (ValueError, AttributeError):
+                published = None
+            validators = _validators(json.loads(headers) if headers else {})
+            out.append(Revisit(aid, url, *validators, published, first_seen, checks or 0,
+                               bool(withdrawn_at)))  # fmt: skip
+        return out
+
+    @_guarded
+    def record_check(self, article_id: str, result: str, at: str, next_check: str | None) -> None:
+        withdrawn = "COALESCE(withdrawn_at, ?)" if result == WITHDRAWN else "NULL"
+        params: list[Any] = [at, result, next_check]
+        if result == WITHDRAWN:
+            params.append(at)
+        with self._lock, self._tx() as db:
+            db.execute(
+                "UPDATE articles SET last_checked = ?, checks = checks + 1, last_check = ?,"
+                f" next_check = ?, withdrawn_at = {withdrawn} WHERE id = ?",
+                [*params, article_id],
+            )
+
     # --- locks ------------------------------------------------------------------------------
     @property
     def _locks_dir(self) -> Path:
@@ -893,3 +1016,9 @@ def _fts_query(text: str) -> str:
         if terms:
             phrases.append('"' + " ".join(terms) + '"')
     return " AND ".join(phrases)
+
+
+def _validators(headers: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(ETag, Last-Modified) of a stored response's headers, whatever their case."""
+    low = {str(k).lower(): v for k, v in headers.items()}
+    return low.get("etag"), low.get("last-modified")

@@ -279,3 +279,39 @@ def test_upsert_many_in_one_go(store: Any) -> None:
     assert [r.outcome for r in results] == [Outcome.INSERTED] * 5 + [Outcome.UNCHANGED]
     assert store.count() == 5
     assert len(list(store.raw_pages())) == 5
+
+
+def test_revisits_due_checks_and_withdrawals(store: Any) -> None:
+    from storage.base import NOT_MODIFIED, REINSTATED, WITHDRAWN
+    from storage.common import prepare
+
+    urls = [f"http://x.edu/{i}" for i in range(3)]
+    for i, url in enumerate(urls):
+        p = prepare(rec(url, text=BODY + str(i)), RawPage(url, url, 200, {"ETag": f'"e{i}"',
+                    "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}, b"<html/>", "2026-11-27T00:00:00Z"))  # fmt: skip
+        p.index["next_check"] = f"2026-11-2{7 + i}T01:00:00.000000Z"
+        store.upsert_many([p])
+    due = store.revisits("example", due_before="2026-11-28T12:00:00Z")
+    assert [r.url for r in due] == urls[:2]  # the most overdue first; the third is not due
+    assert (due[0].etag, due[0].last_modified) == ('"e0"', "Mon, 01 Jan 2024 00:00:00 GMT")
+    assert len(store.revisits("example")) == 3 and store.revisits("example", limit=1)
+    store.record_check(
+        due[0].article_id, NOT_MODIFIED, "2026-11-28T12:00:00Z", "2026-12-28T01:00:00Z"
+    )
+    store.record_check(due[1].article_id, WITHDRAWN, "2026-11-28T12:00:00Z", "2026-12-28T01:00:00Z")
+    store.record_check(due[1].article_id, WITHDRAWN, "2026-11-29T12:00:00Z", "2027-01-28T01:00:00Z")
+    assert store.revisits("example", due_before="2026-11-28T12:00:00Z") == []
+    gone = list(store.search(SearchQuery(withdrawn=True)))
+    assert [r["url"] for r in gone] == [urls[1]]
+    assert gone[0]["withdrawn_at"] == "2026-11-28T12:00:00Z"  # when first noticed
+    [row] = store.stats()
+    assert (row["edited"], row["withdrawn"]) == (0, 1)
+    # edits: a new version is found by --changed-since, and keeps its revisit state
+    store.upsert(rec(urls[1], text=BODY + "1", title="更正"))
+    changed = list(store.search(SearchQuery(changed_since="2000-01-01")))
+    assert [r["url"] for r in changed] == [urls[1]] and changed[0]["withdrawn_at"]
+    store.record_check(due[1].article_id, REINSTATED, "2026-11-30T12:00:00Z", None)
+    assert not list(store.search(SearchQuery(withdrawn=True)))
+    [row] = store.stats()
+    assert (row["edited"], row["withdrawn"]) == (1, 0)
+    assert [r.withdrawn for r in store.revisits("example")] == [False] * 3

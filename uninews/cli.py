@@ -138,6 +138,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sp = add(
+        "revisit",
+        "check archived articles again for edits and withdrawals (conditional requests)",
+    )
+    sp.add_argument("site", help="site name (see: uninews sites)")
+    store_opt(sp)
+    sites_opt(sp)
+    which = sp.add_mutually_exclusive_group()
+    which.add_argument(
+        "--due", action="store_true", help="those due by the site's policy (default)"
+    )
+    which.add_argument("--all", action="store_true", help="every archived article of the site")
+    which.add_argument(
+        "--since", type=_date, metavar="YYYY-MM-DD", help="those published on or after"
+    )
+    sp.add_argument("--max", type=_positive, metavar="N", help="at most N articles")
+    sp.add_argument("--base-url", metavar="URL", help="fetch from a mirror or local copy")
+    sp.add_argument(
+        "-s", "--set", action="append", type=_setting, default=[], metavar="KEY=VALUE",
+        help="override a Scrapy setting",
+    )  # fmt: skip
+    sp.add_argument("--run-id", help=argparse.SUPPRESS)
+
+    sp = add(
         "extract",
         "extract one saved page and print the record (the tool to debug a site);"
         " exit status 3 when the page is not an article",
@@ -155,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="published on or after")
     sp.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="published on or before")
     sp.add_argument("--author", help="anyone in the byline (reporter, photographer, editor …)")
+    sp.add_argument(
+        "--changed-since",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="articles edited since (a new version stored on or after)",
+    )
+    sp.add_argument("--withdrawn", action="store_true", help="articles found withdrawn")
     sp.add_argument("--limit", type=int, default=20, help="at most N results (0: all)")
     sp.add_argument("--format", choices=output.FORMATS, default="table")
 
@@ -163,6 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     store_opt(sp)
     sp.add_argument("--format", choices=("text", "json"), default="text")
     sp.add_argument("--versions", action="store_true", help="list every version and what changed")
+    sp.add_argument(
+        "--diff", action="store_true", help="what changed between a version and the one before"
+    )
+    sp.add_argument(
+        "--version", type=_positive, metavar="N", help="with --diff: version N (default: latest)"
+    )
 
     sp = add("stats", "per site: articles, earliest and latest publish date, last crawl")
     store_opt(sp)
@@ -328,15 +364,18 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     uri = args.store or default_store_uri()
     _writable_store(uri)
     mode = (
-        "backfill"
-        if args.command == "backfill"
+        args.command
+        if args.command in ("backfill", "revisit")
         else ("full" if getattr(args, "full", False) else "incremental")
     )
+    revisit = None
+    if args.command == "revisit":
+        revisit = "all" if args.all else "since" if args.since else "due"
     summary = run_crawl(
         site,
         uri,
         base_url=base_url,
-        max_pages=args.max_pages,
+        max_pages=getattr(args, "max_pages", None) or getattr(args, "max", None),
         mode=mode,
         since=since,
         until=until,
@@ -345,6 +384,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         settings=_settings(args.set),
         run_id=args.run_id,
         verbose=args.verbose,
+        revisit=revisit,
     )
     for line in summary.lines():
         print(line)
@@ -385,6 +425,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             until=args.until,
             author=args.author,
             limit=args.limit or None,
+            changed_since=args.changed_since,
+            withdrawn=args.withdrawn,
         )
         n = output.write_records(store.search(q), args.format)
         total = store.count_matches(q) if q.limit and n >= q.limit else n
@@ -401,6 +443,17 @@ def cmd_show(args: argparse.Namespace) -> int:
         rec = store.get(args.id)
         if rec is None:
             raise UsageError(f"no article {args.id!r} in the archive")
+        if args.diff:
+            versions = store.versions(rec["id"])
+            wanted = args.version or versions[-1]["version"]
+            at = next((i for i, v in enumerate(versions) if v["version"] == wanted), None)
+            if at is None:
+                raise UsageError(f"no version {wanted} (versions: 1 to {versions[-1]['version']})")
+            if at == 0:
+                print(f"v{wanted} is the first version: nothing to compare it with")
+                return 0
+            sys.stdout.write(output.record_diff(versions[at - 1], versions[at]))
+            return 0
         if args.versions:
             versions = store.versions(rec["id"])
             if args.format == "json":
@@ -442,6 +495,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     cols = [
         ("site", "SITE", 20),
         ("articles", "ARTICLES", 9),
+        ("edited", "EDITED", 7),
+        ("withdrawn", "WITHDRAWN", 10),
         ("earliest", "EARLIEST", 11),
         ("latest", "LATEST", 11),
         ("last_crawl", "LAST CRAWL", 30),
@@ -623,6 +678,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "crawl": cmd_crawl,
     "backfill": cmd_crawl,
+    "revisit": cmd_crawl,
     "extract": cmd_extract,
     "search": cmd_search,
     "show": cmd_show,
@@ -640,7 +696,9 @@ def main(argv: list[str] | None = None) -> int:
     from uninews import logs
 
     logs.configure(
-        args.verbose, args.quiet, query=args.command not in ("crawl", "backfill", "daemon")
+        args.verbose,
+        args.quiet,
+        query=args.command not in ("crawl", "backfill", "revisit", "daemon"),
     )
     from crawler.sites import SiteError
     from storage import StorageError

@@ -233,3 +233,38 @@ def record_text(rec: dict[str, Any]) -> str:
     for att in rec.get("attachments") or []:
         lines.append(f"[attachment] {line(att.get('name'))}: {line(att.get('url'))}")
     return "\n".join(lines) + "\n"
+
+
+# The fields `show --diff` compares one by one (the text gets a line diff of its own).
+_DIFF_FIELDS = RECORD_ORDER[RECORD_ORDER.index("title") : RECORD_ORDER.index("contributors") + 1]
+
+
+def _shown(value: Any) -> str:
+    return printable(
+        ", ".join(value) if isinstance(value, list) else str(value or ""), one_line=True
+    )
+
+
+def record_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """What changed between two versions ({version, stored_at, record}): each field, then a
+    line diff of the text; every page-supplied value made printable."""
+    import difflib
+
+    a, b = old["record"], new["record"]
+    lines = [
+        f"v{old['version']} ({old['stored_at']}) -> v{new['version']} ({new['stored_at']}):"
+        f" {', '.join(new.get('changed') or []) or 'no field changed'}"
+    ]
+    for name in _DIFF_FIELDS:
+        before, after = a.get(name), b.get(name)
+        if before == after:
+            continue
+        lines += [f"{name}:", f"  - {_shown(before)}", f"  + {_shown(after)}"]
+    old_text = printable(a.get("text") or "").splitlines()
+    new_text = printable(b.get("text") or "").splitlines()
+    if old_text != new_text:
+        lines.append("text:")
+        lines += difflib.unified_diff(
+            old_text, new_text, f"v{old['version']}", f"v{new['version']}", lineterm="", n=1
+        )
+    return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +25,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.extraction import EXTRACTION_FAILED
 from crawler.items import FetchedPage
 from crawler.listing import (
     ListedArticle,
@@ -37,11 +38,14 @@ from crawler.listing import (
 from crawler.pipelines import halt_on_store_error
 from crawler.sites import Site, UrlMap, get_site
 from storage import ArchiveStore, open_store
+from storage.base import NOT_MODIFIED, REINSTATED, UNCHANGED, WITHDRAWN
 from storage.common import utcnow
 
 logger = logging.getLogger(__name__)
 
-MODES = ("incremental", "backfill", "full")
+MODES = ("incremental", "backfill", "full", "revisit")
+# Which archived articles a revisit run checks: those due, every one, or those published since.
+REVISIT_SELECTIONS = ("due", "all", "since")
 FRONTIER_STEP = 10
 SITEMAP_MAX_DEPTH = 3  # an index of indexes of sitemaps; deeper chains are traps, not sites
 GONE_STATUSES = (404, 410)
@@ -92,6 +96,7 @@ class NewsSpider(scrapy.Spider):
         until: str | None = None,
         refetch: bool | str = False,
         restart: bool | str = False,
+        revisit: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -112,6 +117,10 @@ class NewsSpider(scrapy.Spider):
         self.until = date.fromisoformat(until) if until else None
         self.refetch = str(refetch).lower() in ("1", "true", "yes")
         self.restart = str(restart).lower() in ("1", "true", "yes")
+        # Revisits: `uninews revisit` chooses which; an incremental crawl takes those due.
+        if revisit is not None and revisit not in REVISIT_SELECTIONS:
+            raise ValueError(f"revisit must be one of {', '.join(REVISIT_SELECTIONS)}")
+        self.revisit = revisit or ("due" if mode == "incremental" else None)
         hosts = {urlsplit(self.urls.to_fetch(self.site.base_url)).hostname or ""}
         self.allowed_domains = sorted(h for h in hosts | set(self.site.hosts) if h)
         self.store: ArchiveStore | None = None
@@ -142,12 +151,12 @@ class NewsSpider(scrapy.Spider):
         return spider
 
     # --- the store, from the reactor thread ----------------------------------------------------
-    def _stored(self, method: str, *args: Any) -> Any:
+    def _stored(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a store method; a store fault stops the crawl instead of raising in a callback."""
         if self.store is None:
             return None
         try:
-            return getattr(self.store, method)(*args)
+            return getattr(self.store, method)(*args, **kwargs)
         except Exception as exc:
             halt_on_store_error(self.crawler, exc)
             return None
@@ -162,6 +171,9 @@ class NewsSpider(scrapy.Spider):
     def _item_finished(self, item: Any, **kw: Any) -> None:
         """A page was stored or dropped (not an article, out of range, or failed)."""
         if not isinstance(item, FetchedPage):
+            return
+        if item.revisit is not None:
+            self._revisited(item)
             return
         if item.not_article:
             self._stored("mark_gone", item.url, self.site.name, item.not_article)
@@ -290,6 +302,10 @@ class NewsSpider(scrapy.Spider):
 
     # --- navigation --------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Request]:
+        if self.mode == "revisit":
+            for request in self._revisit_requests():
+                yield request
+            return
         for listing in self.site.listing_urls():
             self.chains[listing] = _Chain(listing)
             url, page_no = listing, 1
@@ -325,6 +341,92 @@ class NewsSpider(scrapy.Spider):
             yield self._source_request(url, self.parse_sitemap, depth=1)
         for url in self.site.feed_urls():
             yield self._source_request(url, self.parse_feed)
+        if self.revisit and self.site.revisit.enabled:
+            for request in self._revisit_requests():  # within the site's cap per run
+                yield request
+
+    # --- revisits: edits and withdrawals of archived articles -------------------------------
+    def _revisit_requests(self) -> Iterator[Request]:
+        from crawler.revisit import iso_utc
+
+        if self.store is None:
+            return
+        cap = self.max_pages if self.mode == "revisit" else self.site.revisit.max_per_run
+        if not cap and self.mode != "revisit":
+            return
+        selection = self.revisit or "due"
+        due = iso_utc(datetime.now(UTC)) if selection == "due" else None
+        since = self.since.isoformat() if selection == "since" and self.since else None
+        found = self._stored(
+            "revisits", self.site.name, due_before=due, published_since=since, limit=cap or None
+        )
+        for rv in found or []:
+            headers = {}
+            # A conditional request: an unchanged page costs a 304, no download, no extraction.
+            if rv.etag:
+                headers["If-None-Match"] = rv.etag
+            if rv.last_modified:
+                headers["If-Modified-Since"] = rv.last_modified
+            yield Request(
+                self.urls.to_fetch(rv.url),
+                headers=headers,
+                callback=self.parse_revisit,
+                errback=self.revisit_failed,
+                cb_kwargs={"revisit": rv},
+                meta={"handle_httpstatus_list": [304, *GONE_STATUSES]},
+                dont_filter=True,
+                priority=5,
+            )
+
+    def _next_check(self, rv: Any) -> str:
+        from crawler.revisit import iso_utc, parse_instant
+
+        now = datetime.now(UTC)
+        first = parse_instant(rv.first_seen) or now
+        return iso_utc(self.site.revisit.next_check(parse_instant(rv.published_at), first, now))
+
+    def _checked(self, rv: Any, result: str) -> None:
+        from crawler.revisit import iso_utc
+
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("uninews/revisited")
+        if result in (WITHDRAWN, REINSTATED, NOT_MODIFIED):
+            stats.inc_value(f"uninews/{result}")
+        if result in (WITHDRAWN, REINSTATED):
+            logger.warning("%s: %s", result.capitalize(), rv.url)
+        self._stored("record_check", rv.article_id, result, iso_utc(datetime.now(UTC)),
+                     self._next_check(rv))  # fmt: skip
+
+    def parse_revisit(self, response: Response, revisit: Any) -> Iterator[FetchedPage]:
+        if response.status == 304:  # the same bytes as archived: back, if it had gone
+            self._checked(revisit, REINSTATED if revisit.withdrawn else NOT_MODIFIED)
+            return
+        if response.status in GONE_STATUSES:
+            self._checked(revisit, WITHDRAWN)
+            return
+        item = next(self.parse_article(response, None, None, revisit.url))  # type: ignore[arg-type]
+        item.revisit = revisit
+        yield item
+
+    def _revisited(self, item: FetchedPage) -> None:
+        """What a revisit's page came to, once the pipelines are done with it."""
+        rv = item.revisit
+        if item.not_article == EXTRACTION_FAILED or (item.failed and not item.not_article):
+            return  # our fault, not the page's: checked again next time (it is still due)
+        if item.not_article:  # a redirect stub, an empty page, a PDF where the article was
+            self._checked(rv, WITHDRAWN)
+        elif rv.withdrawn:
+            self._checked(rv, REINSTATED)
+        else:
+            self._checked(rv, item.outcome or UNCHANGED)
+
+    def revisit_failed(self, failure: Failure) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        rv = failure.request.cb_kwargs["revisit"]  # type: ignore[attr-defined]
+        stats.inc_value("uninews/errors")
+        logger.error("Revisit failed: %s (%s)", rv.url, failure.getErrorMessage())
 
     def _listing_request(self, listing: str, url: str, page_no: int) -> Request:
         self.chains[listing].pages[page_no] = _Page(url)

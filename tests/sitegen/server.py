@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -268,10 +270,18 @@ def _make_handler(site: LocalSite) -> type[BaseHTTPRequestHandler]:
                 return
             data = f.read_bytes()
             etag = '"' + hashlib.md5(data, usedforsecurity=False).hexdigest()[:16] + '"'
-            if self.headers.get("If-None-Match") == etag:
-                self._send(304, {"ETag": etag, "Content-Length": "0", **extra}, b"", False)
+            mtime = int(f.stat().st_mtime)
+            modified = formatdate(mtime, usegmt=True)
+            since = self.headers.get("If-Modified-Since")
+            not_modified = self.headers.get("If-None-Match") == etag
+            if since and not self.headers.get("If-None-Match"):
+                with contextlib.suppress(TypeError, ValueError, IndexError):
+                    not_modified = mtime <= parsedate_to_datetime(since).timestamp()
+            if not_modified:
+                h304 = {"ETag": etag, "Last-Modified": modified, "Content-Length": "0"}
+                self._send(304, {**h304, **extra}, b"", False)
                 return
-            h = {"Content-Type": _content_type(f), "ETag": etag}
+            h = {"Content-Type": _content_type(f), "ETag": etag, "Last-Modified": modified}
             h.update(extra)
             self._send(200, h, data, body)
 

@@ -1,0 +1,153 @@
+"""Revisits: archived articles checked again with conditional requests; edits become versions,
+withdrawals are noticed and kept, a 304 costs nothing; `show --diff`, search and stats say so."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from crawler.revisit import next_check, parse_span
+from storage import SearchQuery, open_store
+from tests.crawling import crawl, summary_counts, uninews
+from tests.sitegen.server import LocalSite
+from tests.tinysite import ORIGIN, build, site_file
+
+
+def test_the_policy_checks_at_growing_intervals() -> None:
+    after = [parse_span(x) for x in ("1h", "6h", "1d", "3d", "7d", "30d")]
+    every = parse_span("180d")
+    pub = datetime(2026, 1, 1, 8, tzinfo=UTC)
+    assert next_check(after, every, pub, pub, pub) == pub + timedelta(hours=1)
+    assert next_check(after, every, pub, pub, pub + timedelta(hours=2)) == pub + timedelta(hours=6)
+    assert next_check(after, every, pub, pub, pub + timedelta(days=40)) == pub + timedelta(days=210)
+    # an article archived long after publication (a backfill): the next round of `every`
+    late = pub + timedelta(days=1000)
+    assert late < next_check(after, every, pub, late, late) <= late + every
+
+
+@pytest.fixture
+def archived(tmp_path: Path) -> tuple[Path, Path, str]:
+    docroot = build(tmp_path / "www", [[1, 2, 3, 4, 5, 6, 7, 8]])
+    sites = tmp_path / "sites"
+    site_file(sites)
+    store = f"sqlite:///{tmp_path / 'a.db'}"
+    return docroot, sites, store
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    stamp = time.time() + 5  # a later Last-Modified than the first fetch saw
+    os.utime(path, (stamp, stamp))
+
+
+def test_revisit_records_edits_withdrawals_and_costs_304s_for_the_rest(
+    archived: tuple[Path, Path, str],
+) -> None:
+    docroot, sites, store = archived
+    news = docroot / "news"
+    with LocalSite(docroot) as server:
+        first = crawl("tiny", sites, store, server.url)
+        assert summary_counts(first.stdout)["new"] == 8, first.stdout
+        _edit(news / "1.html", "The university opened", "The university proudly opened")  # text
+        _edit(news / "2.html", "Story number 2 about", "Story number 2, corrected, about")  # title
+        _edit(news / "3.html", "By Jane Doe", "By John Roe")  # byline
+        (news / "4.html").unlink()  # deleted: 404
+        (news / "5.html").write_text(  # replaced by the CMS's withdrawn-page stub
+            '<html><script>window.location.href="/news/index.html"</script></html>', "utf-8"
+        )
+        _edit(news / "6.html", "1 College Road", "1 College Road, Springfield")  # boilerplate
+        server.reset()
+        done = uninews("revisit", "tiny", "--all", "--sites-dir", str(sites), "--store", store,
+                       "--base-url", server.url, "-s", "AUTOTHROTTLE_ENABLED=false",
+                       "-s", "UNINEWS_EXTRACT_WORKERS=0")  # fmt: skip
+        hits = {h.path: h.status for h in server.hits}
+    assert done.returncode == 0, done.stderr[-2000:]
+    counts = summary_counts(done.stdout)
+    assert (counts["revisited"], counts["updated"], counts["unchanged"]) == (8, 3, 1), done.stdout
+    assert counts["withdrawn"] == 2 and counts["not modified (304)"] == 2
+    # every page that did not change cost a 304: nothing downloaded, nothing extracted
+    assert hits["/news/7.html"] == hits["/news/8.html"] == 304
+    assert hits["/news/6.html"] == 200 and hits["/news/4.html"] == 404
+    assert "/news/index.html" not in hits  # a revisit walks no listing
+
+    s = open_store(store)
+    try:
+        edited = {r["url"] for r in s.search(SearchQuery(changed_since="2000-01-01", limit=None))}
+        assert edited == {f"{ORIGIN}/news/{n}.html" for n in (1, 2, 3)}
+        gone = {r["url"]: r for r in s.search(SearchQuery(withdrawn=True, limit=None))}
+        assert set(gone) == {f"{ORIGIN}/news/{n}.html" for n in (4, 5)}
+        assert all(r["withdrawn_at"] for r in gone.values())
+        assert s.get(f"{ORIGIN}/news/4.html")["text"]  # type: ignore[index]  # kept, never deleted
+        assert s.get(f"{ORIGIN}/news/3.html")["authors"] == ["John Roe"]  # type: ignore[index]
+        [row] = s.stats()
+        assert (row["edited"], row["withdrawn"]) == (3, 2)
+    finally:
+        s.close()
+
+    diff = uninews("show", f"{ORIGIN}/news/2.html", "--diff", "--store", store)
+    assert diff.returncode == 0, diff.stderr
+    assert "title:" in diff.stdout and "Story number 2, corrected, about" in diff.stdout
+    text_diff = uninews("show", f"{ORIGIN}/news/1.html", "--diff", "--store", store)
+    assert "-The university opened" in text_diff.stdout
+    assert "+The university proudly opened" in text_diff.stdout
+    listed = uninews("search", "--withdrawn", "--store", store, "--format", "jsonl")
+    assert len(listed.stdout.splitlines()) == 2
+    stats = json.loads(uninews("stats", "--store", store, "--format", "json").stdout)
+    assert (stats[0]["edited"], stats[0]["withdrawn"]) == (3, 2)
+
+
+def test_a_withdrawn_article_that_comes_back_is_reinstated(
+    archived: tuple[Path, Path, str],
+) -> None:
+    docroot, sites, store = archived
+    page = docroot / "news" / "4.html"
+    kept = page.read_bytes()
+    args = ["revisit", "tiny", "--all", "--sites-dir", str(sites), "--store", store,
+            "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "UNINEWS_EXTRACT_WORKERS=0"]  # fmt: skip
+    with LocalSite(docroot) as server:
+        assert crawl("tiny", sites, store, server.url).returncode == 0
+        page.unlink()
+        gone = uninews(*args, "--base-url", server.url)
+        assert summary_counts(gone.stdout)["withdrawn"] == 1
+        page.write_bytes(kept)
+        back = uninews(*args, "--base-url", server.url)
+    assert summary_counts(back.stdout)["reinstated"] == 1, back.stdout
+    s = open_store(store)
+    try:
+        rec = s.get(f"{ORIGIN}/news/4.html")
+        assert rec is not None and "withdrawn_at" not in rec
+        assert not list(s.search(SearchQuery(withdrawn=True)))
+    finally:
+        s.close()
+
+
+def test_scheduled_crawls_check_only_what_is_due_within_the_cap(
+    archived: tuple[Path, Path, str],
+) -> None:
+    """Nothing is due an hour after publication of these (old) articles: a crawl revisits
+    nothing; once due, at most `max_per_run` ride along each crawl."""
+    docroot, sites, store = archived
+    site_file(sites, revisit={"max_per_run": 3})
+    with LocalSite(docroot) as server:
+        assert crawl("tiny", sites, store, server.url).returncode == 0
+        server.reset()
+        quiet = crawl("tiny", sites, store, server.url)
+        assert "revisited" not in quiet.stdout
+        s = open_store(store)
+        s._db.execute("UPDATE articles SET next_check = '2000-01-01T00:00:00.000000Z'")  # type: ignore[attr-defined]
+        s.close()
+        server.reset()
+        due = crawl("tiny", sites, store, server.url)
+        assert summary_counts(due.stdout)["revisited"] == 3, due.stdout
+        s = open_store(store)
+        later = [r for r in s.revisits("tiny", due_before="2100-01-01T00:00:00Z")]
+        s.close()
+    checked = [r for r in later if r.checks]
+    assert len(checked) == 3
