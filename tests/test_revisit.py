@@ -151,3 +151,96 @@ def test_scheduled_crawls_check_only_what_is_due_within_the_cap(
         s.close()
     checked = [r for r in later if r.checks]
     assert len(checked) == 3
+
+
+def _set_next_check(store: str, due: list[int], later: str = "2100-01-01T00:00:00.000000Z") -> None:
+    s = open_store(store)
+    db = s._db  # type: ignore[attr-defined]
+    db.execute("UPDATE articles SET next_check = ?", (later,))
+    for n in due:
+        db.execute(
+            "UPDATE articles SET next_check = '2000-01-01T00:00:00.000000Z' WHERE url = ?",
+            (f"{ORIGIN}/news/{n}.html",),
+        )
+    s.close()
+
+
+@pytest.mark.slow
+def test_the_daemon_revisits_what_is_due_and_nothing_else(
+    archived: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    from tests.test_daemon import DaemonProc, wait_for
+
+    docroot, sites, store = archived
+    site_file(sites, revisit={"after": ["2s", "5s"], "every": "1h", "max_per_run": 50})
+    with LocalSite(docroot) as server:
+        assert crawl("tiny", sites, store, server.url).returncode == 0
+        _set_next_check(store, due=[2, 5, 7])
+        server.reset()
+        d = DaemonProc(tmp_path, "--every", "1", "--only", "tiny", "--base-url", f"tiny={server.url}",
+                       "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "UNINEWS_EXTRACT_WORKERS=0")  # fmt: skip
+        d.uri, d.sites_dir = store, sites
+        d.store.close()
+        d.store = open_store(store)
+        d.start()
+        try:
+            wait_for(
+                "a run that revisited",
+                lambda: any(r.counts.get("revisited") for r in d.runs("tiny")),
+                timeout=60,
+            )
+        finally:
+            d.close()
+        articles = sorted(
+            {h.path for h in server.hits if h.path.startswith("/news/") and "index" not in h.path}
+        )
+    assert articles == ["/news/2.html", "/news/5.html", "/news/7.html"]
+    s = open_store(store)
+    try:
+        due = s.revisits("tiny", due_before="2099-01-01T00:00:00Z")
+        assert len(due) == 3 and all(r.checks == 1 for r in due)  # moved on to the policy's next
+    finally:
+        s.close()
+
+
+@pytest.mark.slow
+def test_an_interrupted_revisit_resumes_without_double_work(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from tests.crawling import cli_env
+
+    docroot = build(tmp_path / "www", [list(range(1, 31))])
+    sites = tmp_path / "sites"
+    site_file(sites)
+    store = f"sqlite:///{tmp_path / 'a.db'}"
+    args = ["revisit", "tiny", "--due", "--sites-dir", str(sites), "--store", store,
+            "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "UNINEWS_EXTRACT_WORKERS=0"]  # fmt: skip
+    with LocalSite(docroot) as server:
+        assert crawl("tiny", sites, store, server.url).returncode == 0
+        _set_next_check(store, due=list(range(1, 31)))
+        server.reset()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uninews", *args, "--base-url", server.url,
+             "-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.1"],
+            env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while server.count("/news/") < 8 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        first = server.count("/news/")
+        assert proc.returncode == 130 and 0 < first < 30, out
+        done = uninews(*args, "--base-url", server.url)
+        assert done.returncode == 0, done.stderr[-2000:]
+        paths = [h.path for h in server.hits if h.path.startswith("/news/")]
+    assert sorted(paths) == sorted(f"/news/{n}.html" for n in range(1, 31))  # each exactly once
+    s = open_store(store)
+    try:
+        assert not s.revisits("tiny", due_before="2026-01-01T00:00:00Z")
+    finally:
+        s.close()
