@@ -224,6 +224,9 @@ def run_crawl(
         )
         if lease is None:
             return _skipped(store, run, kind)
+        # The run starts when it holds the site: stamping it earlier would make a run that
+        # waited on the lock look as if it overlapped the one it waited for.
+        run.started_at = utcnow()
         abandon_dead_runs(store, site.name, kind, run_id)
         run_id = store.start_run(run)
         process = CrawlerProcess(crawl_settings(store_uri, settings, verbose=verbose))
