@@ -379,7 +379,10 @@ class SQLiteStore:
         found = self._find(db, [idx["url_key"], *(k for k, _ in extra)])
         if found is None and is_substantial(record):
             dup = db.execute(
-                "SELECT id, version FROM articles WHERE content_hash = ? AND site = ? LIMIT 1",
+                # `+site`: look up by content_hash alone. Left free, the planner takes the
+                # (site, next_check) index and scans the whole site per insert (a 10,000-article
+                # crawl ran at a third of its speed).
+                "SELECT id, version FROM articles WHERE content_hash = ? AND +site = ? LIMIT 1",
                 (idx["content_hash"], record.get("site")),
             ).fetchone()
             if dup is not None:
