@@ -17,6 +17,7 @@ class FetchedPage:
     headers: dict[str, str] = field(repr=False)
     body: bytes = field(repr=False)  # Scrapy logs items: never 50 KB of bytes per line
     fetched_at: str = ""
+    request_headers: dict[str, str] | None = field(default=None, repr=False)
     listing: str | None = None  # the listing page chain it came from (for backfill progress)
     page_no: int | None = None
     since: str | None = None  # backfill range (YYYY-MM-DD): records outside it are not stored

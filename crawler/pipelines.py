@@ -33,7 +33,15 @@ logger = logging.getLogger(__name__)
 
 
 def _raw(item: FetchedPage) -> RawPage:
-    return RawPage(item.url, item.final_url, item.status, item.headers, item.body, item.fetched_at)
+    return RawPage(
+        item.url,
+        item.final_url,
+        item.status,
+        item.headers,
+        item.body,
+        item.fetched_at,
+        item.request_headers,
+    )
 
 
 def halt_on_store_error(crawler: Crawler, exc: BaseException) -> None:

@@ -41,6 +41,7 @@ RARE_KEYS = (
     ("not_modified", "not modified (304)", "not modified (304)"),
     ("withdrawn", "withdrawn", "withdrawn"),
     ("reinstated", "reinstated", "reinstated"),
+    ("earlier", "earlier capture kept", "earlier captures kept"),
 )
 EXIT_STATUS = {"ok": 0, "interrupted": 130}  # anything else (failed, skipped): 1
 

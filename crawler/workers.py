@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
@@ -89,20 +89,37 @@ class ExtractionPool:
 
     async def prepare(self, raw: RawPage) -> Prepared | str:
         """The page's prepared record, or why it is not an article (extraction in a worker)."""
-        for attempt in (1, 2):
-            pool = self._pool
-            if pool is None:
-                raise RuntimeError("the extraction pool is closed")
-            try:
-                return await asyncio.wrap_future(pool.submit(prepare_page_in_worker, raw))
-            except BrokenProcessPool:
-                if attempt == 2 or self._pool is None:
-                    raise
-                if self._pool is pool:
-                    logger.warning("An extraction worker died; starting new workers")
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    self._pool = self._new_pool()
-        raise AssertionError("unreachable")
+        pending = self.submit(raw)
+        try:
+            return await asyncio.wrap_future(pending[1])
+        except BrokenProcessPool:
+            return await asyncio.wrap_future(self._again(raw, pending[0]))
+
+    def submit(self, raw: RawPage) -> tuple[ProcessPoolExecutor, Future[Prepared | str]]:
+        """Start extracting `raw`; hand the pair to `result` (for callers without a loop)."""
+        pool = self._pool
+        if pool is None:
+            raise RuntimeError("the extraction pool is closed")
+        return pool, pool.submit(prepare_page_in_worker, raw)
+
+    def result(
+        self, raw: RawPage, pending: tuple[ProcessPoolExecutor, Future[Prepared | str]]
+    ) -> Prepared | str:
+        try:
+            return pending[1].result()
+        except BrokenProcessPool:
+            return self._again(raw, pending[0]).result()
+
+    def _again(self, raw: RawPage, broken: ProcessPoolExecutor) -> Future[Prepared | str]:
+        """The page once more, on new workers when `broken` is still the pool (one dead worker
+        breaks every page it had: the first to notice renews the pool for all of them)."""
+        if self._pool is None:
+            raise RuntimeError("the extraction pool is closed")
+        if self._pool is broken:
+            logger.warning("An extraction worker died; starting new workers")
+            broken.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+        return self._pool.submit(prepare_page_in_worker, raw)
 
     def close(self) -> None:
         """Wait for the workers to finish what they hold, then let them go."""

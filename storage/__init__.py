@@ -2,6 +2,7 @@
 
 from storage.base import (
     ArchiveStore,
+    Capture,
     Outcome,
     RawPage,
     RecordError,
@@ -14,6 +15,7 @@ from storage.uri import default_store_uri, open_store, redact_uri
 
 __all__ = [
     "ArchiveStore",
+    "Capture",
     "Outcome",
     "RawPage",
     "RecordError",

@@ -29,6 +29,9 @@ class Outcome(enum.StrEnum):
     UNCHANGED = "unchanged"  # same URL, same content: last-seen time and count bumped
     NEW_VERSION = "new_version"  # same URL, changed title/body/date: previous kept as a version
     DUPLICATE = "duplicate"  # another URL with the same content: kept as an alias URL
+    # Fetched before the stored record was (an old WARC imported late), with content never
+    # stored: its raw page is kept; the newer record stays the current one.
+    EARLIER = "earlier"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class RawPage:
     headers: dict[str, str]
     body: bytes  # uncompressed; backends compress it
     fetched_at: str  # ISO 8601, UTC
+    # The request headers as sent (after Scrapy's middlewares); None for pages fetched before
+    # they were kept, or imported from a WARC file without its request record.
+    request_headers: dict[str, str] | None = None
 
     def as_meta(self) -> dict[str, Any]:
         return {
@@ -80,6 +86,16 @@ CHANGED = "new_version"
 WITHDRAWN = "withdrawn"
 REINSTATED = "reinstated"
 FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One fetch of an archived article, for WARC export: its bytes, or a refetch of bytes
+    already kept (`stored` False, `raw.body` empty)."""
+
+    raw: RawPage
+    body_sha: str  # SHA-256 of the body, hex
+    stored: bool
 
 
 @dataclass(frozen=True)
@@ -190,6 +206,12 @@ class ArchiveStore(Protocol):
         self, site: str | None = None, since: str | None = None
     ) -> Iterator[tuple[dict[str, Any], RawPage]]:
         """(current record, its latest raw page) pairs, for re-extraction."""
+
+    def captures(
+        self, site: str | None = None, since: str | None = None, until: str | None = None
+    ) -> Iterator[tuple[dict[str, Any], list[Capture]]]:
+        """Per article published in [since, until] (dates), its current record and every fetch
+        of it in time order: each raw page kept, and each later fetch of the same bytes."""
 
     def stats(self) -> list[dict[str, Any]]:
         """Per site: articles, earliest and latest publish time, last crawl."""

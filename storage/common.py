@@ -30,6 +30,17 @@ def body_sha(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def fetched_earlier(new: dict[str, Any], old: dict[str, Any]) -> bool:
+    """Whether `new` was fetched before `old` (both records): an earlier capture must never
+    replace a later one. Unknown or unreadable times: not earlier (the newcomer wins)."""
+    try:
+        a = datetime.fromisoformat(str(new["fetched_at"]))
+        b = datetime.fromisoformat(str(old["fetched_at"]))
+        return bool(a < b)
+    except (KeyError, ValueError, TypeError):  # TypeError: one naive, one aware
+        return False
+
+
 def published_utc(published_at: str | None) -> str | None:
     """A record's publish time in UTC, sortable as text; None when the page gives no date."""
     if not published_at:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from storage import keys
 from storage.base import (
     WITHDRAWN,
+    Capture,
     Outcome,
     RawPage,
     RecordError,
@@ -30,6 +31,7 @@ from storage.base import (
 from storage.common import (
     Prepared,
     decompress,
+    fetched_earlier,
     is_substantial,
     other_keys,
     prepare,
@@ -108,6 +110,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     ("aliases", [("article_id", 1)], {"name": "article"}),
     ("versions", [("article_id", 1), ("version", 1)], {"unique": True, "name": "article_version"}),
     ("raw_pages", [("article_id", 1), ("fetched_at", -1)], {"name": "article_fetched"}),
+    ("captures", [("article_id", 1), ("fetched_at", 1)], {"name": "article_fetched"}),
     ("runs", [("site", 1), ("started_at", -1)], {"name": "site_started"}),
     # revisits due, most overdue first
     ("articles", [("site", 1), ("next_check", 1)], {"name": "site_next_check_v2"}),
@@ -190,6 +193,7 @@ class MongoStore:
         self.aliases = db["aliases"]
         self.versions_c = db["versions"]
         self.raw = db["raw_pages"]
+        self.captures_c = db["captures"]  # refetches of bytes already kept (WARC revisits)
         self.runs_c = db["runs"]
         self.state = db["crawl_state"]
         self.beats = db["heartbeats"]
@@ -372,12 +376,17 @@ class MongoStore:
                 op(self._add_alias, key, aid, url, now)
             if found["record_hash"] == idx["record_hash"]:
                 if op(self._seen, aid, version, now, token):
+                    op(self._put_raw, aid, p, keep=False)
                     return StoreResult(Outcome.UNCHANGED, aid, version)
                 continue
             old = op(self.articles.find_one, {"_id": aid, "version": version})
             if old is None:
                 continue
             old_record = {k: v for k, v in _public(old).items() if k not in _SHOWN_WHEN_SET}
+            if fetched_earlier(record, old_record):
+                known = op(self._has_version, aid, idx["record_hash"])
+                op(self._put_raw, aid, p)
+                return StoreResult(Outcome.UNCHANGED if known else Outcome.EARLIER, aid, version)
             # Keyed by (article, version): a retry after a crash rewrites the same document.
             op(
                 self.versions_c.replace_one,
@@ -406,6 +415,12 @@ class MongoStore:
                 op(self._put_raw, aid, p)
                 return StoreResult(Outcome.NEW_VERSION, aid, version + 1)
         raise StorageError(f"could not store {record['url']}: too much concurrent change")
+
+    def _has_version(self, aid: str, record_hash: str) -> bool:
+        return any(
+            keys.record_hash(v.get("record") or {}) == record_hash
+            for v in self.versions_c.find({"article_id": aid}, {"record": 1})
+        )
 
     def _seen(self, aid: str, version: int | None, now: str, token: str) -> bool:
         """Count a sighting once, however often this write is retried; False when the article
@@ -482,7 +497,9 @@ class MongoStore:
         )
         return _fit(doc)
 
-    def _put_raw(self, aid: str, p: Prepared) -> None:
+    def _put_raw(self, aid: str, p: Prepared, *, keep: bool = True) -> None:
+        """Keep the fetched bytes (`keep`) unless kept already; a refetch is logged as a capture
+        (see SQLiteStore._put_raw). Idempotent: retried after a lost reply, it does nothing more."""
         raw = p.raw
         if raw is None:
             return
@@ -490,28 +507,50 @@ class MongoStore:
 
         sha = p.raw_sha
         rid = f"{aid}:{sha}"
-        blob = p.raw_blob or b""
-        body: dict[str, Any] = {"body": Binary(blob)}
-        if len(blob) > _DOC_LIMIT:
-            # A page that compresses badly past the document limit: its bytes go to GridFS,
-            # under the raw page's own id (so a retry finds them there).
-            bucket = self._bucket()
-            if not list(bucket.find({"_id": rid}).limit(1)):
-                bucket.upload_from_stream_with_id(rid, rid, blob)
-            body = {"body": None, "body_gridfs": rid}
-        self.raw.update_one(
-            {"_id": rid},
+        if keep:
+            blob = p.raw_blob or b""
+            body: dict[str, Any] = {"body": Binary(blob)}
+            if len(blob) > _DOC_LIMIT:
+                # A page that compresses badly past the document limit: its bytes go to
+                # GridFS, under the raw page's own id (so a retry finds them there).
+                bucket = self._bucket()
+                if not list(bucket.find({"_id": rid}).limit(1)):
+                    bucket.upload_from_stream_with_id(rid, rid, blob)
+                body = {"body": None, "body_gridfs": rid}
+            res = self.raw.update_one(
+                {"_id": rid},
+                {
+                    "$setOnInsert": {
+                        "article_id": aid,
+                        "body_sha": sha,
+                        "url": raw.url,
+                        "final_url": raw.final_url,
+                        "status": raw.status,
+                        "headers": raw.headers,
+                        "request": raw.request_headers,
+                        "fetched_at": raw.fetched_at,
+                        "size": p.raw_size,
+                        **body,
+                    }
+                },
+                upsert=True,
+            )
+            if res.upserted_id is not None:
+                return
+        if self.raw.find_one({"_id": rid, "fetched_at": raw.fetched_at}, {"_id": 1}):
+            return  # the kept page itself (this write retried, or a WARC imported twice)
+        cid = f"{aid}:{raw.fetched_at}:{raw.url}"
+        self.captures_c.update_one(
+            {"_id": cid},
             {
                 "$setOnInsert": {
                     "article_id": aid,
                     "body_sha": sha,
                     "url": raw.url,
-                    "final_url": raw.final_url,
                     "status": raw.status,
                     "headers": raw.headers,
+                    "request": raw.request_headers,
                     "fetched_at": raw.fetched_at,
-                    "size": p.raw_size,
-                    **body,
                 }
             },
             upsert=True,
@@ -686,14 +725,52 @@ class MongoStore:
         raw = raw or self.raw.find_one({"article_id": aid}, sort=[("fetched_at", -1)])
         if raw is None:
             return None
-        return rec, RawPage(
-            url=raw["url"],
-            final_url=raw["final_url"],
-            status=raw["status"],
-            headers=raw["headers"],
-            fetched_at=raw["fetched_at"],
-            body=self._raw_body(raw),
+        return rec, self._raw_from(raw)
+
+    def _raw_from(self, doc: dict[str, Any]) -> RawPage:
+        return RawPage(
+            url=doc["url"],
+            final_url=doc.get("final_url") or doc["url"],
+            status=doc["status"],
+            headers=doc["headers"],
+            fetched_at=doc["fetched_at"],
+            body=self._raw_body(doc) if "body" in doc or "body_gridfs" in doc else b"",
+            request_headers=doc.get("request"),
         )
+
+    @_retrying_iter
+    def captures(
+        self, site: str | None = None, since: str | None = None, until: str | None = None
+    ) -> Iterator[tuple[dict[str, Any], list[Capture]]]:
+        # Ids first, as in raw_pages: an export of a large archive outlasts a cursor.
+        flt = self._filter(site, since, until)
+        ids = [
+            d["_id"]
+            for d in _wait_out(
+                self,
+                lambda: list(
+                    self.articles.find(flt, {"_id": 1}).sort([("first_seen", 1), ("_id", 1)])
+                ),
+            )
+        ]
+        for aid in ids:
+            found = self._captures_of(aid)
+            if found is not None:
+                yield found
+
+    @_retrying
+    def _captures_of(self, aid: str) -> tuple[dict[str, Any], list[Capture]] | None:
+        rec = self.get(aid)
+        kept = list(self.raw.find({"article_id": aid}))
+        if rec is None or not kept:
+            return None
+        out = [Capture(self._raw_from(d), d["body_sha"], stored=True) for d in kept]
+        out += [
+            Capture(self._raw_from(d), d["body_sha"], stored=False)
+            for d in self.captures_c.find({"article_id": aid})
+        ]
+        out.sort(key=lambda c: c.raw.fetched_at)
+        return rec, out
 
     @_retrying
     def stats(self) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from storage import keys, locks
 from storage.base import (
     WITHDRAWN,
+    Capture,
     Outcome,
     RawPage,
     RecordError,
@@ -31,6 +32,7 @@ from storage.base import (
 from storage.common import (
     Prepared,
     decompress,
+    fetched_earlier,
     is_substantial,
     other_keys,
     prepare,
@@ -43,7 +45,8 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3  # 2: runs.host; 3: revisits (next_check … withdrawn_at, changed_at)
+SCHEMA_VERSION = 4  # 2: runs.host; 3: revisits (next_check … withdrawn_at, changed_at);
+# 4: raw_pages.request (request headers) and captures (refetches of bytes already kept)
 # Columns added after the first schema, with their types: old archives get them at open.
 _ADDED_ARTICLE_COLUMNS = (
     ("next_check", "TEXT"),
@@ -115,7 +118,18 @@ CREATE TABLE IF NOT EXISTS raw_pages (
     headers TEXT NOT NULL,
     fetched_at TEXT NOT NULL,
     body BLOB NOT NULL,
+    request TEXT,
     PRIMARY KEY (article_id, body_sha)
+);
+CREATE TABLE IF NOT EXISTS captures (
+    article_id TEXT NOT NULL,
+    body_sha TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    headers TEXT NOT NULL,
+    request TEXT,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (article_id, fetched_at, url)
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5 (terms, tokenize = 'unicode61');
 CREATE TABLE IF NOT EXISTS gone (
@@ -234,6 +248,17 @@ class SQLiteStore:
                 f"a.{c}" if c in have or c in _REC_COLS[:4] else f"NULL AS {c}" for c in _REC_COLS
             )
             self._revisits_ok = "next_check" in have
+            # A read-only look at an archive older than schema 4: no request headers, no log
+            # of refetches.
+            raw_cols = {r[1] for r in self._db.execute("PRAGMA table_info(raw_pages)").fetchall()}
+            self._raw_cols = "url, final_url, status, headers, fetched_at, body, " + (
+                "request" if "request" in raw_cols else "NULL"
+            )
+            self._have_captures = bool(
+                self._db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'captures'"
+                ).fetchone()
+            )
             # A second connection for the crawl's "is this URL known?" reads: in WAL mode
             # readers never wait for the writer, so a listing page is not held up behind a
             # write batch.
@@ -297,6 +322,9 @@ class SQLiteStore:
             self._db.execute(
                 "CREATE INDEX IF NOT EXISTS articles_site_check ON articles (site, next_check)"
             )
+            cols = {r[1] for r in self._db.execute("PRAGMA table_info(raw_pages)").fetchall()}
+            if "request" not in cols:  # an archive made before schema 4
+                self._db.execute("ALTER TABLE raw_pages ADD COLUMN request TEXT")
             self._db.execute(
                 "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE"
                 " SET value = excluded.value",
@@ -440,6 +468,7 @@ class SQLiteStore:
                 "UPDATE articles SET last_seen = ?, seen_count = seen_count + 1 WHERE id = ?",
                 (now, aid),
             )
+            self._put_raw(db, aid, p, keep=False)
             return StoreResult(Outcome.UNCHANGED, aid, version)
 
         old_row = db.execute(
@@ -454,6 +483,13 @@ class SQLiteStore:
             # text stays in `versions`) instead of failing the write, and the crawl with it.
             logger.warning("Record %s in %s cannot be read (%s); replaced", aid, self.path, exc)
             old = {}
+        if fetched_earlier(record, old):
+            known = any(
+                _hash_of(r) == idx["record_hash"]
+                for (r,) in db.execute("SELECT record FROM versions WHERE article_id = ?", (aid,))
+            )
+            self._put_raw(db, aid, p)
+            return StoreResult(Outcome.UNCHANGED if known else Outcome.EARLIER, aid, version)
         new_version = version + 1
         changed = keys.changed_fields(old, record)
         db.execute(
@@ -496,22 +532,32 @@ class SQLiteStore:
         return rec
 
     @staticmethod
-    def _put_raw(db: sqlite3.Connection, aid: str, p: Prepared) -> None:
-        if p.raw is None:
+    def _put_raw(db: sqlite3.Connection, aid: str, p: Prepared, *, keep: bool = True) -> None:
+        """Keep the fetched bytes (`keep`) unless kept already; either way a refetch is logged
+        as a capture (for WARC revisit records). An unchanged record's new bytes are not kept:
+        pages that differ on every request (form tokens, view counters) would fill the disk."""
+        raw = p.raw
+        if raw is None:
             return
-        db.execute(
-            "INSERT OR IGNORE INTO raw_pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                aid,
-                p.raw_sha,
-                p.raw.url,
-                p.raw.final_url,
-                p.raw.status,
-                json.dumps(p.raw.headers, ensure_ascii=False),
-                p.raw.fetched_at,
-                p.raw_blob,
-            ),
+        request = (
+            json.dumps(raw.request_headers, ensure_ascii=False) if raw.request_headers else None
         )
+        headers = json.dumps(raw.headers, ensure_ascii=False)
+        if keep:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO raw_pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (aid, p.raw_sha, raw.url, raw.final_url, raw.status, headers, raw.fetched_at,
+                 p.raw_blob, request),
+            )  # fmt: skip
+            if cur.rowcount:
+                return
+        # Not a fetch when it is the kept page itself (a WARC imported twice, say).
+        db.execute(
+            "INSERT OR IGNORE INTO captures SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
+            " (SELECT 1 FROM raw_pages WHERE article_id = ? AND body_sha = ? AND fetched_at = ?)",
+            (aid, p.raw_sha, raw.url, raw.status, headers, request, raw.fetched_at,
+             aid, p.raw_sha, raw.fetched_at),
+        )  # fmt: skip
 
     def _row_to_record(self, row: Any, *, strict: bool = False) -> dict[str, Any] | None:
         """(record, last_seen, seen_count, id) as the record users see; None when the stored
@@ -733,13 +779,13 @@ class SQLiteStore:
             with self._lock:
                 raw = (
                     self._db.execute(
-                        "SELECT url, final_url, status, headers, fetched_at, body FROM raw_pages"
+                        f"SELECT {self._raw_cols} FROM raw_pages"
                         " WHERE article_id = ? AND url = (SELECT url FROM articles WHERE id = ?)"
                         " ORDER BY fetched_at DESC LIMIT 1",
                         (aid, aid),
                     ).fetchone()
                     or self._db.execute(
-                        "SELECT url, final_url, status, headers, fetched_at, body FROM raw_pages"
+                        f"SELECT {self._raw_cols} FROM raw_pages"
                         " WHERE article_id = ? ORDER BY fetched_at DESC LIMIT 1",
                         (aid,),
                     ).fetchone()
@@ -747,17 +793,42 @@ class SQLiteStore:
             rec = self._get(aid, strict=False)  # a damaged record is logged and skipped
             if raw is None or rec is None:
                 continue
-            yield (
-                rec,
-                RawPage(
-                    url=raw[0],
-                    final_url=raw[1],
-                    status=raw[2],
-                    headers=json.loads(raw[3]),
-                    fetched_at=raw[4],
-                    body=decompress(raw[5]),
-                ),
-            )
+            yield rec, _raw_page(raw)
+
+    @_guarded_iter
+    def captures(
+        self, site: str | None = None, since: str | None = None, until: str | None = None
+    ) -> Iterator[tuple[dict[str, Any], list[Capture]]]:
+        where, params = [], []
+        for cond, value in (("site = ?", site), ("pub_date >= ?", since), ("pub_date <= ?", until)):
+            if value:
+                where.append(cond)
+                params.append(value[:10] if cond.startswith("pub") else value)
+        sql = "SELECT id FROM articles" + (" WHERE " + " AND ".join(where) if where else "")
+        for (aid,) in self._stream(sql + " ORDER BY first_seen, id", params):
+            with self._lock:
+                kept = self._db.execute(
+                    f"SELECT {self._raw_cols}, body_sha FROM raw_pages WHERE article_id = ?",
+                    (aid,),
+                ).fetchall()
+                again = (
+                    self._db.execute(
+                        "SELECT url, status, headers, fetched_at, request, body_sha FROM captures"
+                        " WHERE article_id = ?",
+                        (aid,),
+                    ).fetchall()
+                    if self._have_captures
+                    else []
+                )
+            rec = self._get(aid, strict=False)
+            if rec is None or not kept:
+                continue
+            out = [Capture(_raw_page(row), row[7], stored=True) for row in kept]
+            for url, status, headers, at, request, sha in again:
+                raw = RawPage(url, url, status, json.loads(headers), b"", at, _headers(request))
+                out.append(Capture(raw, sha, stored=False))
+            out.sort(key=lambda c: c.raw.fetched_at)
+            yield rec, out
 
     @_guarded
     def stats(self) -> list[dict[str, Any]]:
@@ -995,6 +1066,31 @@ class SQLiteStore:
             self._db.close()
         with contextlib.suppress(sqlite3.Error, AttributeError):
             self._reader.close()
+
+
+def _hash_of(text: str) -> str | None:
+    """A stored version's record hash; None when its JSON cannot be read."""
+    try:
+        return keys.record_hash(json.loads(text))
+    except (ValueError, AttributeError):
+        return None
+
+
+def _headers(text: str | None) -> dict[str, str] | None:
+    return json.loads(text) if text else None
+
+
+def _raw_page(row: Any) -> RawPage:
+    """A raw page from (url, final_url, status, headers, fetched_at, body, request, …)."""
+    return RawPage(
+        url=row[0],
+        final_url=row[1],
+        status=row[2],
+        headers=json.loads(row[3]),
+        fetched_at=row[4],
+        body=decompress(row[5]),
+        request_headers=_headers(row[6]),
+    )
 
 
 def _dump(record: dict[str, Any]) -> str:

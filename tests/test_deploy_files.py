@@ -450,6 +450,8 @@ def archive(mongomock_store: Any) -> tuple[Any, str]:
     changed = BODY + "更正：会议地点为主楼接待厅。"
     s.upsert(_rec(URL, text=changed, fetched_at="2026-11-28T00:00:00Z"))
     s.upsert(_rec(ALIAS, text=changed))  # same content, another URL: an alias
+    again = RawPage(URL, URL, 200, {}, PAGE, "2026-11-29T00:00:00Z", {"User-Agent": "uninews"})
+    s.upsert(_rec(URL, text=changed, fetched_at="2026-11-29T00:00:00Z"), again)  # a capture
     s.upsert(
         _rec(
             EN_URL,
@@ -498,7 +500,8 @@ def test_doc_names_every_field_the_store_writes(archive: tuple[Any, str]) -> Non
     assert set(_record_order()) <= fields
     assert set(article) <= fields, f"undocumented: {sorted(set(article) - fields)}"
     other = _doc_section("The other collections")
-    for coll in ("aliases", "versions", "raw_pages", "gone", "runs", "crawl_state", "heartbeats"):
+    for coll in ("aliases", "versions", "raw_pages", "captures", "gone", "runs", "crawl_state",
+                 "heartbeats"):  # fmt: skip
         row = re.search(rf"^\| `{coll}` \|(.*)$", other, re.M)
         assert row, f"no row for {coll}"
         named = set(re.findall(r"`(\w+)`", row.group(1)))

@@ -155,6 +155,69 @@ def test_raw_pages_round_trip(store: Any) -> None:
     assert record["url"] == rec()["url"]
 
 
+def test_captures_keep_each_fetch_in_time_order(store: Any) -> None:
+    url = rec()["url"]
+    page = b"<html>v1</html>" * 40
+    sent = {"User-Agent": "uninews/test", "Accept-Encoding": "gzip"}
+
+    def fetch(body: bytes, at: str, record: dict[str, Any]) -> Outcome:
+        got = RawPage(url, url, 200, {"Content-Type": "text/html"}, body, at, sent)
+        return store.upsert(record, got).outcome
+
+    assert fetch(page, "2026-11-27T00:00:00Z", rec()) is Outcome.INSERTED
+    # Refetched, same bytes: logged, not kept twice; the same fetch stored again is no fetch.
+    assert fetch(page, "2026-11-28T00:00:00Z", rec()) is Outcome.UNCHANGED
+    assert fetch(page, "2026-11-27T00:00:00Z", rec()) is Outcome.UNCHANGED
+    # Edited: new bytes kept with the new version.
+    edited = rec(text=BODY + "更正。")
+    assert fetch(b"<html>v2</html>" * 40, "2026-11-29T00:00:00Z", edited) is Outcome.NEW_VERSION
+    other = rec(
+        "http://x.edu/o", site="other", text="x " * 50, published_at="2020-01-01T08:00:00+08:00"
+    )
+    store.upsert(other, raw(other["url"]))
+
+    [(record, caps)] = list(store.captures(site="example"))
+    assert record["version"] == 2
+    assert [(c.raw.fetched_at, c.stored) for c in caps] == [
+        ("2026-11-27T00:00:00Z", True),
+        ("2026-11-28T00:00:00Z", False),
+        ("2026-11-29T00:00:00Z", True),
+    ]
+    assert caps[0].raw.body == page and caps[1].raw.body == b""
+    assert caps[0].body_sha == caps[1].body_sha != caps[2].body_sha
+    assert all(c.raw.request_headers == sent for c in caps)
+    assert caps[1].raw.headers == {"Content-Type": "text/html"}
+    assert len(list(store.captures())) == 2
+    # Publish-date bounds, as everywhere else (the article was published 2016-03-04).
+    assert [r["site"] for r, _ in store.captures(since="2016-03-05")] == ["other"]
+    assert len(list(store.captures(since="2016-03-04", until="2016-03-04"))) == 1
+
+
+def test_an_earlier_capture_never_replaces_a_later_record(store: Any) -> None:
+    url = rec()["url"]
+
+    def at(when: str, text: str) -> Outcome:
+        page = RawPage(url, url, 200, {}, text.encode() * 20, when)
+        return store.upsert(rec(text=text, fetched_at=when), page).outcome
+
+    assert at("2026-11-27T00:00:00Z", BODY) is Outcome.INSERTED
+    assert at("2026-11-29T00:00:00Z", BODY + "改") is Outcome.NEW_VERSION
+    # An old WARC imported now: a capture of version 1 is a known state; one never stored
+    # is kept as a page, and neither becomes the current record.
+    assert at("2026-11-27T00:00:00.000000+00:00", BODY) is Outcome.UNCHANGED
+    assert at("2026-11-28T00:00:00Z", BODY + "旧") is Outcome.EARLIER
+    current = store.get(url)
+    assert current["version"] == 2 and current["text"] == BODY + "改"
+    [(_, caps)] = list(store.captures())
+    assert [c.raw.fetched_at[:10] for c in caps if c.stored] == [
+        "2026-11-27",
+        "2026-11-28",
+        "2026-11-29",
+    ]
+    # A later capture still wins.
+    assert at("2026-11-30T00:00:00Z", BODY + "新") is Outcome.NEW_VERSION
+
+
 def test_iter_records_and_stats(store: Any) -> None:
     for i in range(5):
         store.upsert(

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable
-from contextlib import closing
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from uninews import output
 
@@ -204,10 +206,22 @@ def build_parser() -> argparse.ArgumentParser:
     store_opt(sp)
     sp.add_argument("--format", choices=("table", "json"), default="table")
 
-    sp = add("export", "stream every record (or one site's)")
+    sp = add(
+        "export",
+        "stream every record (or one site's, or a publish-date range); --format warc writes"
+        " the raw pages as a WARC file for web archives",
+    )
     store_opt(sp)
     sp.add_argument("--site")
-    sp.add_argument("--format", choices=("jsonl", "csv", "json"), default="jsonl")
+    sp.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="published on or after")
+    sp.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="published on or before")
+    sp.add_argument(
+        "--format",
+        choices=("jsonl", "csv", "json", "warc"),
+        default="jsonl",
+        help="warc: every kept fetch (request, response, revisit) and each record as metadata;"
+        " WARC/1.1, gzip per record",
+    )
     sp.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     sp.add_argument("--force", action="store_true", help="replace FILE if it exists")
     sp.add_argument(
@@ -220,6 +234,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--site")
     sp.add_argument(
         "--since", type=_date, metavar="YYYY-MM-DD", help="articles published on or after"
+    )
+
+    sp = add(
+        "import-warc",
+        "extract a site's articles from WARC/ARC files (Heritrix, browsertrix, Archive-It,"
+        " Common Crawl, uninews) and store them as a crawl would; resumes where it stopped",
+    )
+    sp.add_argument("files", nargs="+", metavar="FILE", help=".warc, .warc.gz, .arc or .arc.gz")
+    sp.add_argument("--site", required=True, help="the site whose articles to take")
+    store_opt(sp)
+    sites_opt(sp)
+    sp.add_argument(
+        "--dry-run", action="store_true", help="report what would be stored; store nothing"
+    )
+    sp.add_argument(
+        "--restart", action="store_true", help="read files imported before from the start"
     )
 
     sp = add("sites", "list the known sites; `sites discover URL`, `sites check SITE`")
@@ -506,22 +536,45 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from storage import SearchQuery
+
     with _store(args) as store:
         _check_site_known(store, args.site)
-        records = store.iter_records(args.site)
+        if args.format == "warc":
+            return _export_warc(store, args)
+        if args.since or args.until:
+            q = SearchQuery(site=args.site, since=args.since, until=args.until, limit=None)
+            records = store.search(q)
+        else:
+            records = store.iter_records(args.site)
         if not args.output:
             output.write_records(records, args.format, sys.stdout, excel=args.excel)
             return 0
-        n = _export_to_file(store, records, args)
+        with _output_file(store, args, binary=False) as out:
+            n = output.write_records(records, args.format, out, excel=args.excel)
     print(f"exported {output.plural(n, 'record')} to {args.output}", file=sys.stderr)
     return 0
 
 
-def _export_to_file(store: Any, records: Any, args: argparse.Namespace) -> int:
-    """Write to a temporary file beside FILE, then rename: FILE is whole or untouched."""
-    import os
-    import tempfile
+def _export_warc(store: Any, args: argparse.Namespace) -> int:
+    from uninews.warc_export import export_warc
 
+    scope = {"site": args.site, "since": args.since, "until": args.until}
+    if not args.output:
+        if sys.stdout.isatty():
+            raise UsageError("a WARC file is binary: write it with -o FILE.warc.gz")
+        counts = export_warc(store, sys.stdout.buffer, filename="uninews.warc.gz", **scope)
+        sys.stdout.buffer.flush()
+    else:
+        with _output_file(store, args, binary=True) as out:
+            counts = export_warc(store, out, filename=Path(args.output).name, **scope)
+    print(f"exported {counts.summary()} to {args.output or 'standard output'}", file=sys.stderr)
+    return 0
+
+
+@contextmanager
+def _output_file(store: Any, args: argparse.Namespace, *, binary: bool) -> Iterator[IO[Any]]:
+    """A temporary file beside FILE, renamed to FILE when done: FILE is whole or untouched."""
     target = Path(args.output)
     store_path = getattr(store, "path", None)
     if store_path is not None:
@@ -537,14 +590,17 @@ def _export_to_file(store: Any, records: Any, args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
     try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            n = output.write_records(records, args.format, out, excel=args.excel)
+        if binary:
+            with open(fd, "wb") as out:
+                yield out
+        else:
+            with open(fd, "w", encoding="utf-8", newline="") as out:
+                yield out
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return n
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
@@ -557,6 +613,48 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         counts = reprocess(store, site=args.site, since=args.since, sites_dir=args.sites_dir)
     print(", ".join(f"{v} {k}" for k, v in counts.items()))
     return 0
+
+
+def cmd_import_warc(args: argparse.Namespace) -> int:
+    from crawler.settings import UNINEWS_EXTRACT_WORKERS
+    from crawler.sites import get_site
+    from storage import default_store_uri, open_store
+    from storage.uri import sqlite_path
+    from uninews.warc_import import Interrupted, WarcImport
+
+    site = get_site(args.site, args.sites_dir)
+    paths = [Path(f) for f in args.files]
+    for file in paths:
+        if not file.is_file():
+            raise UsageError(
+                f"{file}: no such file" if not file.exists() else f"{file}: not a file"
+            )
+        if not os.access(file, os.R_OK):
+            raise UsageError(f"{file}: not readable")
+    uri = args.store or default_store_uri()
+    failed = False
+    with contextlib.ExitStack() as stack:
+        if not args.dry_run:
+            _writable_store(uri)
+            store = open_store(uri)
+        elif (db := sqlite_path(uri)) is not None and not db.exists():
+            # Nothing archived yet: everything would be new. An empty store says so.
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="uninews-dry-run-"))
+            store = open_store(f"sqlite:///{tmp}/empty.sqlite3")
+        else:
+            store = open_store(uri, readonly=True)
+        stack.callback(store.close)
+        job = WarcImport(
+            store, site, dry_run=args.dry_run, restart=args.restart, workers=UNINEWS_EXTRACT_WORKERS
+        )
+        try:
+            for result in job.run(paths):
+                print(result.line())
+                failed = failed or result.error is not None
+        except Interrupted:
+            print("uninews: interrupted; run the same command again to go on", file=sys.stderr)
+            return 130
+    return 1 if failed else 0
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
@@ -685,6 +783,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "stats": cmd_stats,
     "export": cmd_export,
     "reprocess": cmd_reprocess,
+    "import-warc": cmd_import_warc,
     "sites": cmd_sites,
     "daemon": cmd_daemon,
     "status": cmd_status,
@@ -698,7 +797,9 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(
         args.verbose,
         args.quiet,
-        query=args.command not in ("crawl", "backfill", "revisit", "daemon"),
+        # Long work shows its progress; queries log only what goes wrong.
+        query=args.command
+        not in ("crawl", "backfill", "revisit", "daemon", "reprocess", "import-warc", "export"),
     )
     from crawler.sites import SiteError
     from storage import StorageError
@@ -713,8 +814,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # The reader went away (`| head`): quiet, and no complaint when stdout is flushed at exit.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 

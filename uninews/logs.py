@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
-# Loggers whose INFO lines a user wants without -v: crawl progress, and the daemon's own
-# account of the runs it starts and ends (its log is the record of an unattended service).
-DEFAULT_INFO = ("crawler.extensions", "scheduler")
+# Loggers whose INFO lines a user wants without -v: progress of crawls and of long offline
+# work (reprocess, WARC export and import), and the daemon's own account of the runs it
+# starts and ends (its log is the record of an unattended service).
+DEFAULT_INFO = ("crawler.extensions", "crawler.reprocess", "scheduler", "uninews.warc")
 
 # Lines Scrapy logs that our own errbacks already report once, with the URL and the cause.
 _REPEATS = (("scrapy.downloadermiddlewares.retry", "Gave up retrying"),)
@@ -68,3 +70,21 @@ def configure(verbose: bool = False, quiet: bool = False, *, query: bool = False
     # Scrapy's dictConfig sets its own loggers to DEBUG; the handler decides what is shown.
     handler.setLevel(level)
     return level
+
+
+class Ticker:
+    """Progress lines for long offline work (export, import, reprocess): the count so far and
+    the rate, every `every` seconds, on the caller's logger."""
+
+    def __init__(self, log: logging.Logger, what: str, every: float = 10.0) -> None:
+        self.log = log
+        self.what = what
+        self.every = every
+        self.started = self.last = time.monotonic()
+
+    def tick(self, done: int, detail: str = "") -> None:
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.last = now
+            rate = done / max(now - self.started, 1e-9)
+            self.log.info("%s %d so far (%.1f/s)%s", self.what, done, rate, detail)

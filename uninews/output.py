@@ -8,7 +8,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from typing import IO, Any
 
 from crawler.records import RECORD_ORDER
 
@@ -96,7 +96,7 @@ def _pad(s: str, width: int) -> str:
     return s + " " * max(0, width - _width(s))
 
 
-def table(rows: Iterable[dict[str, Any]], columns: list[tuple[str, str, int]], out: TextIO) -> int:
+def table(rows: Iterable[dict[str, Any]], columns: list[tuple[str, str, int]], out: IO[str]) -> int:
     """Rows as a fixed-width table (CJK counted as two columns). Returns the number of rows."""
     out.write("  ".join(_pad(label, w) for _, label, w in columns).rstrip() + "\n")
     n = 0
@@ -145,7 +145,7 @@ def csv_row(rec: dict[str, Any]) -> list[str]:
 def write_records(
     records: Iterator[dict[str, Any]],
     fmt: str,
-    out: TextIO = sys.stdout,
+    out: IO[str] = sys.stdout,
     *,
     excel: bool = False,
 ) -> int:

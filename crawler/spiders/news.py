@@ -21,7 +21,7 @@ import scrapy
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Headers, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -646,17 +646,14 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterator[FetchedPage]:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("uninews/articles_fetched")
-        headers = {
-            k.decode("latin-1"): b", ".join(v).decode("latin-1")
-            for k, v in response.headers.items()
-        }
         yield FetchedPage(
             site=self.site.name,
             url=origin,
             final_url=self.urls.to_origin(response.url),
             status=response.status,
-            headers=headers,
+            headers=_plain(response.headers),
             body=response.body,
+            request_headers=_plain(response.request.headers) if response.request else None,
             fetched_at=utcnow(),
             listing=listing,
             page_no=page_no,
@@ -703,3 +700,8 @@ class NewsSpider(scrapy.Spider):
         if self.store is not None:
             self.store.close()
             self.store = None
+
+
+def _plain(headers: Headers) -> dict[str, str]:
+    """Scrapy's headers as one string per name (repeated values joined, as HTTP allows)."""
+    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in headers.items()}
