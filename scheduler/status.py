@@ -212,20 +212,34 @@ def _header(daemon: dict[str, Any], now: datetime) -> str:
     )
 
 
+def _status(
+    store: ArchiveStore, sites_dir: Path | None, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    hb = store.get_heartbeat(HEARTBEAT_NAME)
+    daemon = daemon_state(hb, now, store.lock_holder(LOCK_NAME))
+    return daemon, site_rows(store, load_sites_tolerant(sites_dir)[0], hb, now, daemon)
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "_last"}
+
+
+def status_doc(store: ArchiveStore, sites_dir: Path | None = None) -> dict[str, Any]:
+    """What `uninews status --format json` prints: the daemon's state, and per site its
+    schedule, next run, last run, articles and fill-rate drift."""
+    daemon, rows = _status(store, sites_dir, datetime.now(UTC))
+    return {"daemon": daemon, "sites": [_public(r) for r in rows]}
+
+
 def print_status(
     store: ArchiveStore, sites_dir: Path | None, fmt: str = "table", out: TextIO | None = None
 ) -> int:
     """Print the daemon's liveness and each site's schedule, next run, last run and articles."""
     out = out or sys.stdout
     now = datetime.now(UTC)
-    hb = store.get_heartbeat(HEARTBEAT_NAME)
-    daemon = daemon_state(hb, now, store.lock_holder(LOCK_NAME))
-    rows = site_rows(store, load_sites_tolerant(sites_dir)[0], hb, now, daemon)
+    daemon, rows = _status(store, sites_dir, now)
     if fmt == "json":
-        doc = {
-            "daemon": daemon,
-            "sites": [{k: v for k, v in r.items() if k != "_last"} for r in rows],
-        }
+        doc = {"daemon": daemon, "sites": [_public(r) for r in rows]}
         out.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
         return 0
     out.write(_header(daemon, now) + "\n\n")

@@ -76,6 +76,9 @@ class SearchQuery:
     limit: int | None = 20
     changed_since: str | None = None  # a new version stored on or after this date
     withdrawn: bool = False  # only articles noticed withdrawn
+    # Keyset pagination: only records after this one in newest-first order, given by its
+    # (pub_utc, first_seen, id) — `storage.common.position(record)` of the last one shown.
+    after: tuple[str | None, str, str] | None = None
 
 
 # What a revisit found (`ArchiveStore.record_check`): the page is as it was (a 304 or the same
@@ -213,11 +216,20 @@ class ArchiveStore(Protocol):
         """Per article published in [since, until] (dates), its current record and every fetch
         of it in time order: each raw page kept, and each later fetch of the same bytes."""
 
+    def raw_page(self, article_id: str) -> RawPage | None:
+        """The latest raw page of an article (of its current URL when there is one)."""
+
+    def monthly_counts(self, site: str) -> list[tuple[str, int]]:
+        """(YYYY-MM, articles published that month, local time) for a site, oldest first."""
+
     def stats(self) -> list[dict[str, Any]]:
         """Per site: articles, earliest and latest publish time, last crawl."""
 
     def count(self, site: str | None = None) -> int:
         """How many articles are archived."""
+
+    def site_names(self) -> list[str]:
+        """The sites that have articles, sorted: cheap (an index walk), unlike `stats`."""
 
     def count_matches(self, query: SearchQuery) -> int:
         """How many records `search` would yield without its limit."""

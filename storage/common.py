@@ -41,6 +41,16 @@ def fetched_earlier(new: dict[str, Any], old: dict[str, Any]) -> bool:
         return False
 
 
+def position(record: dict[str, Any]) -> tuple[str | None, str, str]:
+    """Where a record stands in newest-first order: (pub_utc, first_seen, id), the keyset of
+    `SearchQuery.after`. Ties on the first two are broken by id."""
+    return (
+        published_utc(record.get("published_at")),
+        str(record.get("first_seen") or ""),
+        str(record.get("id") or ""),
+    )
+
+
 def published_utc(published_at: str | None) -> str | None:
     """A record's publish time in UTC, sortable as text; None when the page gives no date."""
     if not published_at:

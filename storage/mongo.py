@@ -114,6 +114,8 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     ("runs", [("site", 1), ("started_at", -1)], {"name": "site_started"}),
     # revisits due, most overdue first
     ("articles", [("site", 1), ("next_check", 1)], {"name": "site_next_check_v2"}),
+    # a site's articles per month (the web dashboard), read from the index alone
+    ("articles", [("site", 1), ("pub_date", 1)], {"name": "site_month"}),
 )
 RETIRED_INDEXES = {"articles": ("site_pub", "pub", "content_hash", "terms", "people")}
 
@@ -661,6 +663,8 @@ class MongoStore:
             flt["changed_at"] = {"$gte": query.changed_since}
         if query.withdrawn:
             flt["withdrawn_at"] = {"$ne": None}
+        if query.after is not None:
+            flt.setdefault("$and", []).append(_after(*query.after))
         return flt, exact
 
     @_retrying_iter
@@ -726,6 +730,21 @@ class MongoStore:
         if raw is None:
             return None
         return rec, self._raw_from(raw)
+
+    def raw_page(self, article_id: str) -> RawPage | None:
+        found = self._raw_page(article_id)
+        return found[1] if found else None
+
+    @_retrying
+    def monthly_counts(self, site: str) -> list[tuple[str, int]]:
+        months: dict[str, int] = {}
+        # pub_date only (the site_month index covers it): no record is read.
+        for doc in self.articles.find(
+            {"site": site, "pub_date": {"$ne": None}}, {"_id": 0, "pub_date": 1}
+        ):
+            month = str(doc["pub_date"])[:7]
+            months[month] = months.get(month, 0) + 1
+        return sorted(months.items())
 
     def _raw_from(self, doc: dict[str, Any]) -> RawPage:
         return RawPage(
@@ -818,6 +837,10 @@ class MongoStore:
             return int(self.articles.count_documents({"site": site}))
         # Counted on the _id index, not by reading every document.
         return int(self.articles.count_documents({}, hint="_id_"))
+
+    @_retrying
+    def site_names(self) -> list[str]:
+        return sorted(str(s) for s in self.articles.distinct("site"))
 
     # --- revisits ---------------------------------------------------------------------------
     @_retrying
@@ -1036,6 +1059,24 @@ class MongoLease:
 
 
 _NEWEST_FIRST = [("pub_utc", -1), ("first_seen", -1)]  # undated records last
+
+
+def _after(pub: str | None, first: str, aid: str) -> dict[str, Any]:
+    """The filter for records after (pub_utc, first_seen, id) in newest-first order."""
+    later: list[dict[str, Any]] = [
+        {"first_seen": {"$lt": first}},
+        {"first_seen": first, "_id": {"$lt": aid}},
+    ]
+    if pub is None:  # undated records come last: only more of them
+        return {"pub_utc": None, "$or": later}
+    at = datetime.strptime(pub, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return {
+        "$or": [
+            {"pub_utc": {"$lt": at}},
+            {"pub_utc": None},
+            *({"pub_utc": at, **cond} for cond in later),
+        ]
+    }
 
 
 def _midnight(day: str) -> datetime:

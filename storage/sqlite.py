@@ -46,7 +46,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 SCHEMA_VERSION = 4  # 2: runs.host; 3: revisits (next_check … withdrawn_at, changed_at);
-# 4: raw_pages.request (request headers) and captures (refetches of bytes already kept)
+# 4: raw_pages.request (request headers), captures (refetches of bytes already kept), and
+# the articles_site_month index (a site's articles per month)
 # Columns added after the first schema, with their types: old archives get them at open.
 _ADDED_ARTICLE_COLUMNS = (
     ("next_check", "TEXT"),
@@ -94,6 +95,7 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_site_pub ON articles (site, pub_utc);
 CREATE INDEX IF NOT EXISTS articles_pub ON articles (pub_utc);
 CREATE INDEX IF NOT EXISTS articles_content ON articles (content_hash);
+CREATE INDEX IF NOT EXISTS articles_site_month ON articles (site, pub_date);
 CREATE TABLE IF NOT EXISTS aliases (
     url_key TEXT PRIMARY KEY,
     article_id TEXT NOT NULL REFERENCES articles (id),
@@ -660,15 +662,26 @@ class SQLiteStore:
 
     # --- queries ---------------------------------------------------------------------------
     @staticmethod
-    def _matching(query: SearchQuery) -> tuple[str, list[Any], bool]:
-        """FROM/WHERE for a query, its parameters, and whether SQL alone decides the match."""
+    def _matching(query: SearchQuery, *, top: bool = False) -> tuple[str, list[Any], bool]:
+        """FROM/WHERE for a query, its parameters, and whether SQL alone decides the match.
+
+        top: for the newest N only. A word alone is then found by walking the archive newest
+        first and probing its matches, which stops at N: the planner would rather sort every
+        match, 130 ms for a word in 80% of 100,000 records where the walk takes 15 (and 9 ms
+        for a word in none). A site or date filter narrows the walk its own way.
+        """
         where, params = [], []
-        join = ""
+        hint = ""
+        if top and query.text and not (query.site or query.since or query.until):
+            hint = "INDEXED BY articles_pub"
         if query.text:
             fts = _fts_query(query.text)
             if fts:
-                join = "JOIN article_terms t ON t.rowid = a.rowid"
-                where.append("article_terms MATCH ?")
+                # A subquery, not a join: the planner may then walk an order index and probe
+                # the matches (see search), rather than sort every match of a common word.
+                where.append(
+                    "a.rowid IN (SELECT rowid FROM article_terms WHERE article_terms MATCH ?)"
+                )
                 params.append(fts)
         if query.site:
             where.append("a.site = ?")
@@ -687,15 +700,24 @@ class SQLiteStore:
             params.append(query.changed_since)
         if query.withdrawn:
             where.append("a.withdrawn_at IS NOT NULL")
-        matched = f"FROM articles a {join} {'WHERE ' + ' AND '.join(where) if where else ''}"
+        if query.after is not None:
+            pub, first, aid = query.after
+            later = "(a.first_seen < ? OR (a.first_seen = ? AND a.id < ?))"
+            if pub is None:  # undated records come last: only more of them
+                where.append(f"(a.pub_utc IS NULL AND {later})")
+                params += [first, first, aid]
+            else:
+                where.append(f"(a.pub_utc < ? OR a.pub_utc IS NULL OR (a.pub_utc = ? AND {later}))")
+                params += [pub, pub, first, first, aid]
+        matched = f"FROM articles a {hint} {'WHERE ' + ' AND '.join(where) if where else ''}"
         # FTS phrases of bigrams match exactly; only a lone CJK character needs a text check.
         exact = not query.text or _fts_exact(query.text)
         return matched, params, exact
 
     @_guarded_iter
     def search(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
-        matched, params, exact = self._matching(query)
-        order = " ORDER BY a.pub_utc DESC, a.first_seen DESC"  # NULL dates sort last
+        matched, params, exact = self._matching(query, top=bool(query.limit))
+        order = " ORDER BY a.pub_utc DESC, a.first_seen DESC, a.id DESC"  # NULL dates last
         if query.limit and exact:
             # Sort and cut on row ids, then load just those records: never the JSON of every match.
             sql = (
@@ -723,6 +745,15 @@ class SQLiteStore:
         matched, params, exact = self._matching(query)
         if not exact:
             return sum(1 for _ in self.search(replace(query, limit=None)))
+        fts = _fts_query(query.text) if query.text else None
+        if fts and replace(query, text=None, limit=None) == SearchQuery(limit=None):
+            # A word alone: the index counts its rows (2 ms for 80,000) without reading them.
+            with self._lock:
+                return int(
+                    self._db.execute(
+                        "SELECT COUNT(*) FROM article_terms WHERE article_terms MATCH ?", (fts,)
+                    ).fetchone()[0]
+                )
         with self._lock:
             return int(self._db.execute(f"SELECT COUNT(*) {matched}", params).fetchone()[0])
 
@@ -776,24 +807,42 @@ class SQLiteStore:
         if where:
             sql += " WHERE " + " AND ".join(where)
         for (aid,) in list(self._stream(sql, params)):
-            with self._lock:
-                raw = (
-                    self._db.execute(
-                        f"SELECT {self._raw_cols} FROM raw_pages"
-                        " WHERE article_id = ? AND url = (SELECT url FROM articles WHERE id = ?)"
-                        " ORDER BY fetched_at DESC LIMIT 1",
-                        (aid, aid),
-                    ).fetchone()
-                    or self._db.execute(
-                        f"SELECT {self._raw_cols} FROM raw_pages"
-                        " WHERE article_id = ? ORDER BY fetched_at DESC LIMIT 1",
-                        (aid,),
-                    ).fetchone()
-                )
+            raw = self._latest_raw(aid)
             rec = self._get(aid, strict=False)  # a damaged record is logged and skipped
             if raw is None or rec is None:
                 continue
-            yield rec, _raw_page(raw)
+            yield rec, raw
+
+    def _latest_raw(self, aid: str) -> RawPage | None:
+        with self._lock:
+            row = (
+                self._db.execute(
+                    f"SELECT {self._raw_cols} FROM raw_pages"
+                    " WHERE article_id = ? AND url = (SELECT url FROM articles WHERE id = ?)"
+                    " ORDER BY fetched_at DESC LIMIT 1",
+                    (aid, aid),
+                ).fetchone()
+                or self._db.execute(
+                    f"SELECT {self._raw_cols} FROM raw_pages"
+                    " WHERE article_id = ? ORDER BY fetched_at DESC LIMIT 1",
+                    (aid,),
+                ).fetchone()
+            )
+        return _raw_page(row) if row else None
+
+    @_guarded
+    def raw_page(self, article_id: str) -> RawPage | None:
+        return self._latest_raw(article_id)
+
+    @_guarded
+    def monthly_counts(self, site: str) -> list[tuple[str, int]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT substr(pub_date, 1, 7) AS m, COUNT(*) FROM articles"
+                " WHERE site = ? AND pub_date IS NOT NULL GROUP BY m ORDER BY m",
+                (site,),
+            ).fetchall()
+        return [(str(m), int(n)) for m, n in rows]
 
     @_guarded_iter
     def captures(
@@ -883,6 +932,17 @@ class SQLiteStore:
                     ).fetchone()[0]
                 )
             return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    @_guarded
+    def site_names(self) -> list[str]:
+        # A loose index scan: one index seek per site, where DISTINCT would read every entry.
+        sql = (
+            "WITH RECURSIVE s(site) AS (SELECT MIN(site) FROM articles UNION ALL"
+            " SELECT (SELECT MIN(site) FROM articles WHERE site > s.site) FROM s"
+            " WHERE s.site IS NOT NULL) SELECT site FROM s WHERE site IS NOT NULL"
+        )
+        with self._lock:
+            return [r[0] for r in self._db.execute(sql).fetchall()]
 
     # --- runs, state, heartbeat --------------------------------------------------------------
     @_guarded

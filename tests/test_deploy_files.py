@@ -243,13 +243,27 @@ def _compose_cli() -> list[str] | None:
     return [legacy] if legacy else None
 
 
+def test_web_serves_the_archive_only_with_a_token(compose: dict[str, Any]) -> None:
+    from uninews.cli import build_parser
+
+    svc = compose["services"]["web"]
+    argv = _argv(svc["command"])
+    args = build_parser().parse_args(argv)  # what the image's entrypoint `uninews` will parse
+    assert args.command == "serve" and args.host == "0.0.0.0"
+    env = _env(svc)
+    assert re.fullmatch(r"\$\{UNINEWS_TOKEN:\?[^}]+\}", env["UNINEWS_TOKEN"])  # required
+    assert env["UNINEWS_STORE"] == _env(compose["services"]["uninews"])["UNINEWS_STORE"]
+    assert svc["depends_on"]["mongo"]["condition"] == "service_healthy"
+    assert svc.get("restart") == "unless-stopped"
+
+
 def test_compose_config_validates() -> None:
     cli = _compose_cli()
     if cli is None:
         pytest.skip("neither `docker compose` nor `docker-compose` is installed")
 
     def config(**env: str) -> subprocess.CompletedProcess[str]:
-        clean = {k: v for k, v in os.environ.items() if not k.endswith("_PASSWORD")}
+        clean = {k: v for k, v in os.environ.items() if not k.endswith(("_PASSWORD", "_TOKEN"))}
         return subprocess.run(
             [*cli, "-f", str(COMPOSE), "config", "-q"],
             cwd=ROOT,
@@ -260,8 +274,10 @@ def test_compose_config_validates() -> None:
             env={**clean, **env},
         )
 
-    ok = config(MONGO_ROOT_PASSWORD="r00t", UNINEWS_DB_PASSWORD="app")
+    ok = config(MONGO_ROOT_PASSWORD="r00t", UNINEWS_DB_PASSWORD="app", UNINEWS_TOKEN="t" * 20)
     assert ok.returncode == 0, ok.stderr
+    no_token = config(MONGO_ROOT_PASSWORD="r00t", UNINEWS_DB_PASSWORD="app")
+    assert no_token.returncode != 0 and "UNINEWS_TOKEN" in no_token.stderr
     missing = config()  # no passwords: Compose refuses, naming what to set
     assert missing.returncode != 0 and "MONGO_ROOT_PASSWORD" in missing.stderr
 

@@ -11,6 +11,7 @@ import pytest
 from storage import Outcome, RawPage, RunRecord, SearchQuery, open_store
 
 BODY = "清华大学各单位党委书记抓基层党建工作现场述职评议会在主楼接待厅举行。" * 3
+WORD = "述职评议"  # in BODY
 
 
 def rec(url: str = "http://news.example.edu.cn/info/1/100.htm", **kw: Any) -> dict[str, Any]:
@@ -216,6 +217,59 @@ def test_an_earlier_capture_never_replaces_a_later_record(store: Any) -> None:
     ]
     # A later capture still wins.
     assert at("2026-11-30T00:00:00Z", BODY + "新") is Outcome.NEW_VERSION
+
+
+def test_pages_of_results_by_keyset_cover_every_match_once(store: Any) -> None:
+    from storage.common import position
+
+    # 2 articles per day over 6 days, two undated: ties on the publish time included
+    for i in range(14):
+        day = f"2016-03-{1 + i // 2:02d}T08:00:00+08:00" if i < 12 else None
+        store.upsert(rec(f"http://x.edu/{i}", text=BODY + str(i), published_at=day))
+    everything = [r["url"] for r in store.search(SearchQuery(limit=None))]
+    assert len(everything) == 14 and everything[-2:] in (
+        ["http://x.edu/12", "http://x.edu/13"],
+        ["http://x.edu/13", "http://x.edu/12"],
+    )
+    pages, after = [], None
+    while True:
+        page = list(store.search(SearchQuery(limit=4, after=after)))
+        if not page:
+            break
+        pages.append([r["url"] for r in page])
+        after = position(page[-1])
+    assert [len(p) for p in pages] == [4, 4, 4, 2]
+    assert [u for p in pages for u in p] == everything
+    # a word alone (SQLite walks the archive newest first for it) pages the same way
+    word, pages, after = SearchQuery(text=WORD, limit=5), [], None
+    assert store.count_matches(word) == 14
+    while page := list(store.search(SearchQuery(text=WORD, limit=5, after=after))):
+        pages.append([r["url"] for r in page])
+        after = position(page[-1])
+    assert [u for p in pages for u in p] == everything
+    # with filters too: a site and a date range
+    q = SearchQuery(site="example", since="2016-03-02", until="2016-03-05", limit=3)
+    first = list(store.search(q))
+    rest = list(
+        store.search(SearchQuery(**{**q.__dict__, "limit": None, "after": position(first[-1])}))
+    )
+    assert len(first) + len(rest) == 8 and not {r["id"] for r in first} & {r["id"] for r in rest}
+
+
+def test_raw_page_and_articles_per_month(store: Any) -> None:
+    a = rec("http://x.edu/a", published_at="2016-02-29T23:30:00+08:00")
+    b = rec("http://x.edu/b", text=BODY + "b", published_at="2016-03-01T00:30:00+08:00")
+    c = rec("http://x.edu/c", text=BODY + "c", published_at="2016-03-15T08:00:00+08:00")
+    ids = [store.upsert(r, raw(r["url"], r["url"].encode())).article_id for r in (a, b, c)]
+    store.upsert(rec("http://x.edu/d", text=BODY + "d", published_at=None))
+    store.upsert(rec("http://y.edu/e", site="other", text=BODY + "e"))
+    # local months, as the page gives the date (not UTC: 00:30 on March 1st is March)
+    assert store.monthly_counts("example") == [("2016-02", 1), ("2016-03", 2)]
+    assert store.monthly_counts("nowhere") == []
+    assert store.site_names() == ["example", "other"]
+    page = store.raw_page(ids[1])
+    assert page is not None and page.body == b"http://x.edu/b"
+    assert store.raw_page("0000000000000000") is None
 
 
 def test_iter_records_and_stats(store: Any) -> None:

@@ -31,6 +31,16 @@ def _date(value: str) -> str:
         raise argparse.ArgumentTypeError(f"bad date {value!r}: use YYYY-MM-DD") from None
 
 
+def _port(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 < n < 65536:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r} (1 to 65535)")
+    return n
+
+
 def _positive(value: str) -> int:
     try:
         n = int(value)
@@ -252,6 +262,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--restart", action="store_true", help="read files imported before from the start"
     )
 
+    sp = add(
+        "serve",
+        "the archive in a browser: search, articles with their versions, site dashboards,"
+        " and a JSON API (read-only)",
+    )
+    store_opt(sp)
+    sites_opt(sp)
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sp.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    sp.add_argument(
+        "--token",
+        default=os.environ.get("UNINEWS_TOKEN") or None,
+        help="every request must carry it (needed to listen beyond this machine);"
+        " default $UNINEWS_TOKEN",
+    )
+
     sp = add("sites", "list the known sites; `sites discover URL`, `sites check SITE`")
     sites_opt(sp)
     sp.add_argument("--format", choices=("table", "json"), default="table")
@@ -346,7 +372,7 @@ def _check_site_known(store: Any, site: str | None, sites_dir: Path | None = Non
         return
     from crawler.sites import load_sites_tolerant
 
-    archived = {r["site"] for r in store.stats()}
+    archived = set(store.site_names())
     if site in archived or site in load_sites_tolerant(sites_dir)[0]:
         return
     raise UsageError(
@@ -657,6 +683,49 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import ipaddress
+    import socket
+
+    try:
+        loopback = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        loopback = args.host == "localhost"
+    if not loopback and not args.token:
+        raise UsageError(
+            f"--host {args.host} would open the archive to the network: give --token"
+            " (or set UNINEWS_TOKEN), or keep the default 127.0.0.1"
+        )
+    if args.token is not None and len(args.token) < 16:
+        raise UsageError("the token is too short: use 16 characters or more")
+    # Our own socket: a port in use is a one-line error here, not a server's traceback.
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    with _store(args) as store:
+        import uvicorn
+
+        from uninews.web.app import create_app
+
+        app = create_app(
+            store,
+            sites_dir=args.sites_dir,
+            token=args.token,
+            local_only=loopback and not args.token,
+        )
+        shown = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"uninews: serving {store!r} at http://{shown}:{sock.getsockname()[1]}/ (Ctrl-C stops)",
+              file=sys.stderr)  # fmt: skip
+        server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
+        server.run(sockets=[sock])
+    return 0
+
+
 def cmd_sites(args: argparse.Namespace) -> int:
     action = getattr(args, "sites_command", None)
     if action == "discover":
@@ -784,23 +853,25 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "export": cmd_export,
     "reprocess": cmd_reprocess,
     "import-warc": cmd_import_warc,
+    "serve": cmd_serve,
     "sites": cmd_sites,
     "daemon": cmd_daemon,
     "status": cmd_status,
 }
 
 
+# Commands whose progress (and, for the daemon and serve, whose service) is logged at INFO;
+# queries log only what goes wrong.
+LONG_WORK = frozenset(
+    ("crawl", "backfill", "revisit", "daemon", "reprocess", "import-warc", "export", "serve")
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from uninews import logs
 
-    logs.configure(
-        args.verbose,
-        args.quiet,
-        # Long work shows its progress; queries log only what goes wrong.
-        query=args.command
-        not in ("crawl", "backfill", "revisit", "daemon", "reprocess", "import-warc", "export"),
-    )
+    logs.configure(args.verbose, args.quiet, query=args.command not in LONG_WORK)
     from crawler.sites import SiteError
     from storage import StorageError
 

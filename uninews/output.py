@@ -245,26 +245,39 @@ def _shown(value: Any) -> str:
     )
 
 
-def record_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
-    """What changed between two versions ({version, stored_at, record}): each field, then a
-    line diff of the text; every page-supplied value made printable."""
+def diff_parts(
+    old: dict[str, Any], new: dict[str, Any]
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """What changed between two versions ({version, record, …}): (field, before, after) for
+    each changed field, then the text's unified diff lines (empty when the text is the same).
+    Every page-supplied value is made printable."""
     import difflib
 
     a, b = old["record"], new["record"]
+    fields = [
+        (name, _shown(a.get(name)), _shown(b.get(name)))
+        for name in _DIFF_FIELDS
+        if a.get(name) != b.get(name)
+    ]
+    old_text = printable(a.get("text") or "").splitlines()
+    new_text = printable(b.get("text") or "").splitlines()
+    text = list(
+        difflib.unified_diff(
+            old_text, new_text, f"v{old['version']}", f"v{new['version']}", lineterm="", n=1
+        )
+    )
+    return fields, text
+
+
+def record_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """`diff_parts` as text: a header, each field's before and after, the text's line diff."""
+    fields, text = diff_parts(old, new)
     lines = [
         f"v{old['version']} ({old['stored_at']}) -> v{new['version']} ({new['stored_at']}):"
         f" {', '.join(new.get('changed') or []) or 'no field changed'}"
     ]
-    for name in _DIFF_FIELDS:
-        before, after = a.get(name), b.get(name)
-        if before == after:
-            continue
-        lines += [f"{name}:", f"  - {_shown(before)}", f"  + {_shown(after)}"]
-    old_text = printable(a.get("text") or "").splitlines()
-    new_text = printable(b.get("text") or "").splitlines()
-    if old_text != new_text:
-        lines.append("text:")
-        lines += difflib.unified_diff(
-            old_text, new_text, f"v{old['version']}", f"v{new['version']}", lineterm="", n=1
-        )
+    for name, before, after in fields:
+        lines += [f"{name}:", f"  - {before}", f"  + {after}"]
+    if text:
+        lines += ["text:", *text]
     return "\n".join(lines) + "\n"

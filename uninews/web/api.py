@@ -1,0 +1,155 @@
+"""The JSON API: the same data as the pages, documented by OpenAPI (/api/openapi.json), field
+names those of the record."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from uninews.web import queries
+
+router = APIRouter(prefix="/api", tags=["archive"])
+
+
+class Image(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    url: str | None = None
+    caption: str | None = None
+    credit: str | None = None
+
+
+class Article(BaseModel):
+    """An archived article: the record `uninews show --format json` prints."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    url: str
+    canonical_url: str | None = None
+    site: str | None = None
+    title: str | None = None
+    subtitle: str | None = None
+    published_at: str | None = Field(None, description="ISO 8601 with the site's UTC offset")
+    source: str | None = None
+    authors: list[str] = []
+    photographers: list[str] = []
+    editors: list[str] = []
+    language: str | None = None
+    text: str | None = None
+    images: list[Image] = []
+    version: int | None = None
+    first_seen: str | None = None
+    last_seen: str | None = None
+
+
+class SearchPage(BaseModel):
+    total: int = Field(description="how many articles match in all")
+    count: int = Field(description="how many are in this page")
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null on the last page"
+    )
+    results: list[Article] = Field(description="newest first; without `html`")
+
+
+class Version(BaseModel):
+    version: int
+    stored_at: str | None
+    changed: list[str] = Field(description="the fields that differ from the version before")
+    record: Article
+
+
+class SiteSummary(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    site: str
+    articles: int
+    earliest: str | None = None
+    latest: str | None = None
+    last_crawl: str | None = None
+    edited: int | None = None
+    withdrawn: int | None = None
+
+
+class Sites(BaseModel):
+    daemon: dict[str, Any] = Field(description="as `uninews status --format json` says")
+    sites: list[SiteSummary]
+
+
+class Month(BaseModel):
+    month: str = Field(description="YYYY-MM, in the site's local time")
+    articles: int
+
+
+class SiteStats(BaseModel):
+    site: str
+    summary: dict[str, Any]
+    months: list[Month]
+    runs: list[dict[str, Any]] = Field(description="the last 20 runs, newest first")
+    fill_rates: dict[str, dict[str, float | None]] = Field(
+        description="per field: its share of the articles of the last run that extracted"
+        " any, and the median over the last 20 runs"
+    )
+    status: dict[str, Any] = Field(description="schedule, next run, last run (uninews status)")
+    daemon: dict[str, Any]
+
+
+Limit = Annotated[int, Query(ge=1, le=100, description="results per page")]
+
+
+@router.get("/search", response_model=SearchPage, summary="Search the archive, newest first")
+def search(
+    request: Request,
+    q: Annotated[
+        str | None, Query(description="keywords, Chinese or English; all must occur")
+    ] = None,
+    site: str | None = None,
+    since: Annotated[date | None, Query(description="published on or after (YYYY-MM-DD)")] = None,
+    until: Annotated[date | None, Query(description="published on or before")] = None,
+    author: Annotated[str | None, Query(description="anyone in the byline")] = None,
+    limit: Limit = 20,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    store = request.app.state.store
+    page = queries.search_page(store, queries.Search(q, site, since, until, author), limit, cursor)
+    return {
+        "total": page.total,
+        "count": len(page.results),
+        "next_cursor": page.next_cursor,
+        "results": [{k: v for k, v in r.items() if k != "html"} for r in page.results],
+    }
+
+
+@router.get("/articles/{article_id}", response_model=Article, summary="One article, every field")
+def get_article(request: Request, article_id: str) -> dict[str, Any]:
+    return queries.article(request.app.state.store, article_id)
+
+
+@router.get(
+    "/articles/{article_id}/versions",
+    response_model=list[Version],
+    summary="Every version of an article, oldest first",
+)
+def get_versions(request: Request, article_id: str) -> list[dict[str, Any]]:
+    return queries.versions(request.app.state.store, article_id)
+
+
+@router.get("/sites", response_model=Sites, summary="The archive's sites and the daemon's state")
+def sites(request: Request) -> dict[str, Any]:
+    status = request.app.state.status()
+    return {"daemon": status["daemon"], "sites": request.app.state.store.stats()}
+
+
+@router.get("/sites/{name}/stats", response_model=SiteStats, summary="One site's dashboard")
+def site_stats(request: Request, name: str) -> dict[str, Any]:
+    app = request.app
+    view = queries.site_view(app.state.store, name, app.state.sites_dir, app.state.status())
+    return {
+        "site": view.name,
+        "summary": view.summary,
+        "months": view.months,
+        "runs": view.runs,
+        "fill_rates": view.fill_rates,
+        "status": view.status,
+        "daemon": view.daemon,
+    }

@@ -1,0 +1,136 @@
+"""The pages: home, search, article (with versions, diffs and the archived page), site dashboard.
+Server-rendered, no script; every value from a page is escaped by the templates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from uninews.web import queries
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+# An archived page is shown as an inert document: no script, an opaque origin (it can reach
+# neither the app's cookies nor its pages), only its images and styles from the web.
+RAW_PAGE_CSP = (
+    "sandbox; default-src 'none'; img-src http: https: data:; "
+    "style-src http: https: 'unsafe-inline'; font-src http: https: data:"
+)
+_CHARSET = re.compile(r"charset=([\w.:-]+)", re.I)
+
+
+def http_url(value: Any) -> str | None:
+    """`value` when it is an http(s) URL, else None: a page's `javascript:` link stays text."""
+    if not isinstance(value, str):
+        return None
+    try:
+        scheme = urlsplit(value.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return value.strip() if scheme in ("http", "https") else None
+
+
+templates.env.filters["http_url"] = http_url
+templates.env.globals["urlencode"] = urlencode
+
+
+def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    app = request.app
+    status = app.state.status()
+    by_site = {r["site"]: r for r in status["sites"]}
+    sites = [{**s, "status": by_site.get(s["site"], {})} for s in app.state.store.stats()]
+    return _render(request, "home.html", sites=sites, daemon=status["daemon"])
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(
+    request: Request,
+    q: str | None = None,
+    site: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    author: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: str | None = None,
+) -> HTMLResponse:
+    store = request.app.state.store
+    wanted = queries.Search(q, site, since, until, author)
+    searched = bool(wanted.params()) or cursor is not None
+    page = queries.search_page(store, wanted, limit, cursor) if searched else None
+    rows = [
+        {"rec": r, "snippet": queries.snippet(r.get("text") or "", wanted.q)}
+        for r in (page.results if page else [])
+    ]
+    return _render(
+        request,
+        "search.html",
+        search=wanted,
+        page=page,
+        rows=rows,
+        limit=limit,
+        sites=store.site_names(),
+    )
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def article(request: Request, article_id: str) -> HTMLResponse:
+    store = request.app.state.store
+    rec = queries.article(store, article_id)
+    return _render(
+        request,
+        "article.html",
+        rec=rec,
+        versions=store.versions(rec["id"]),
+        has_raw=store.raw_page(rec["id"]) is not None,
+    )
+
+
+@router.get("/articles/{article_id}/diff", response_class=HTMLResponse)
+def diff(
+    request: Request,
+    article_id: str,
+    old: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    new: Annotated[int | None, Query(alias="to", ge=1)] = None,
+) -> HTMLResponse:
+    store = request.app.state.store
+    rec = queries.article(store, article_id)
+    versions, change = queries.version_diff(store, rec["id"], old, new)
+    return _render(request, "diff.html", rec=rec, versions=versions, diff=change)
+
+
+@router.get("/articles/{article_id}/raw")
+def raw(request: Request, article_id: str) -> Response:
+    store = request.app.state.store
+    rec = queries.article(store, article_id)
+    page = store.raw_page(rec["id"])
+    if page is None:
+        raise queries.NotFound(f"no archived page for article {article_id!r}")
+    declared = next((v for k, v in page.headers.items() if k.lower() == "content-type"), "")
+    charset = _CHARSET.search(declared)
+    media = "text/html" + (f"; charset={charset.group(1)}" if charset else "")
+    # The header set by hand: given as media_type, a text/html without a charset would get
+    # "; charset=utf-8" added, and a GBK page that declares its charset in a meta tag would
+    # be shown as mojibake.
+    return Response(
+        page.body, headers={"Content-Type": media, "Content-Security-Policy": RAW_PAGE_CSP}
+    )
+
+
+@router.get("/sites/{name}", response_class=HTMLResponse)
+def site(request: Request, name: str) -> HTMLResponse:
+    app = request.app
+    view = queries.site_view(app.state.store, name, app.state.sites_dir, app.state.status())
+    return _render(request, "site.html", view=view, chart=queries.chart(view.months))
