@@ -12,16 +12,19 @@ RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/uni
 
 # Only what the package needs; .dockerignore keeps the rest of the tree out of the context.
 WORKDIR /build
-COPY pyproject.toml README.md scrapy.cfg ./
+COPY pyproject.toml README.md scrapy.cfg setup.py ./
 COPY crawler/ crawler/
 COPY scheduler/ scheduler/
 COPY storage/ storage/
 COPY uninews/ uninews/
-# /var/log/uninews is created owned by the user, so a fresh named volume mounted there is too.
-# /app keeps scrapy.cfg so `scrapy list` and `scrapy crawl SITE` work in the container.
-RUN pip install --no-cache-dir . \
-    && install -d -o uninews -g uninews /var/log/uninews /app /etc/uninews/sites \
+# /var/log/uninews and /var/lib/scrapyd are created owned by the user, so fresh named volumes
+# mounted there are too. /app keeps scrapy.cfg so `scrapy list` and `scrapy crawl SITE` work in
+# the container; /app/src keeps the project for scrapyd-deploy (compose profile `cluster`).
+# The `cluster` extra is Scrapyd and scrapyd-client: the same image is a node.
+RUN pip install --no-cache-dir .[cluster] \
+    && install -d -o uninews -g uninews /var/log/uninews /app /etc/uninews/sites /var/lib/scrapyd \
     && cp scrapy.cfg /app/ \
+    && cp -r /build /app/src && chown -R uninews:uninews /app/src \
     && rm -rf /build
 
 USER uninews

@@ -204,6 +204,7 @@ def run_crawl(
     restart: bool = False,
     settings: dict[str, Any] | None = None,
     run_id: str | None = None,
+    node: str | None = None,
     verbose: bool = False,
     revisit: str | None = None,
 ) -> CrawlSummary:
@@ -215,7 +216,13 @@ def run_crawl(
     kind = mode if mode in ("backfill", "revisit") else "crawl"
     host = socket.gethostname()
     run = RunRecord(
-        site=site.name, kind=kind, started_at=utcnow(), pid=os.getpid(), id=run_id, host=host
+        site=site.name,
+        kind=kind,
+        started_at=utcnow(),
+        pid=os.getpid(),
+        id=run_id,
+        host=host,
+        node=node,
     )
     lease = None
     try:

@@ -19,6 +19,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 # 168 pages/s where 100 gave 128). Items of different responses still run in parallel.
 CONCURRENT_ITEMS = 2
 CONCURRENT_REQUESTS = 16
+# `scrapy crawl` (what Scrapyd runs) is a whole uninews crawl: crawler/commands/crawl.py says why.
+COMMANDS_MODULE = "crawler.commands"
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # Article pages are 20-80 KB; anything past 16 MB is not a news page.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024

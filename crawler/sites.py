@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import re._parser as sre_parse  # the stdlib's own parser; `sre_parse` is deprecated since 3.11
@@ -439,8 +440,30 @@ def load_site_file(path: Path) -> Site:
         raise SiteError(f"{path}: {exc}", path=path, site=name) from None
 
 
+@functools.cache
+def packaged_sites() -> Path:
+    """The folder of the site files that come with uninews.
+
+    Scrapyd runs the project from a zipped egg, where they are zip members, not files: there
+    they are copied once to a temporary folder, deleted at exit.
+    """
+    if PACKAGED_SITES.is_dir():
+        return PACKAGED_SITES
+    import atexit
+    import shutil
+    import tempfile
+    from importlib.resources import files
+
+    folder = Path(tempfile.mkdtemp(prefix="uninews-sites-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for entry in (files("crawler") / "sites").iterdir():
+        if entry.name.endswith((".yaml", ".yml")):
+            (folder / entry.name).write_bytes(entry.read_bytes())
+    return folder
+
+
 def _site_dirs(sites_dir: Path | None) -> list[Path]:
-    dirs = [PACKAGED_SITES] + ([sites_dir] if sites_dir else [])
+    dirs = [packaged_sites()] + ([sites_dir] if sites_dir else [])
     for d in dirs:
         try:
             is_dir = d.is_dir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -24,6 +25,8 @@ from crawler.sites import Site, SiteError, load_sites_tolerant
 from scheduler.jobs import (
     CrawlConfig,
     CrawlRunner,
+    Executor,
+    LocalExecutor,
     cron_trigger,
     last_missed_fire,
     log_dir,
@@ -40,6 +43,8 @@ LOCK_NAME = "daemon"  # one daemon per store: a lock the OS (or a lease) frees w
 HEARTBEAT_INTERVAL = 10.0  # seconds; `uninews status` calls a daemon dead after 3 of these
 CRON_JITTER = 30  # seconds: sites sharing a schedule line don't all start on the same tick
 SETTLE_TIMEOUT = 15.0  # after SIGKILL, how long the job threads get to record their runs
+STANDBY_NAME = "standby"  # the heartbeat of a daemon waiting for the store's lease
+STANDBY_POLL = 1.0  # seconds between a standby's tries to take the lease
 
 
 @dataclass
@@ -55,6 +60,12 @@ class DaemonOptions:
     every: float | None = None  # tests and demos: every site every N seconds instead of cron
     base_urls: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    # Where crawls run: "local" (a process each) or "scrapyd" (jobs on these nodes).
+    executor: str = "local"
+    scrapyd_nodes: list[str] = field(default_factory=list)
+    scrapyd_project: str = "uninews"
+    poll: float = 5.0  # seconds between looks at a node's job lists
+    node_timeout: float = 60.0  # a node silent this long has lost its run
 
 
 def job_id(site: str) -> str:
@@ -85,18 +96,27 @@ class Daemon:
         self.store = store
         self.sites: dict[str, Site] = self._load_sites()
         self.scheduler = build_scheduler(opts.max_parallel)
+        config = CrawlConfig(
+            store_uri=opts.store_uri,
+            sites_dir=opts.sites_dir,
+            base_urls=dict(opts.base_urls),
+            settings=dict(opts.settings),
+            run_timeout=opts.run_timeout,
+            grace=opts.grace,
+        )
+        self.executor: Executor = LocalExecutor(config)
+        if opts.executor == "scrapyd":
+            from scheduler.scrapyd import ScrapydExecutor
+
+            self.executor = ScrapydExecutor(
+                opts.scrapyd_nodes,
+                config,
+                project=opts.scrapyd_project,
+                poll=opts.poll,
+                node_timeout=opts.node_timeout,
+            )
         self.runner = CrawlRunner(
-            store,
-            CrawlConfig(
-                store_uri=opts.store_uri,
-                sites_dir=opts.sites_dir,
-                base_urls=dict(opts.base_urls),
-                settings=dict(opts.settings),
-                run_timeout=opts.run_timeout,
-                grace=opts.grace,
-            ),
-            self.sites,
-            on_change=self._poke_heartbeat,
+            store, config, self.sites, on_change=self._poke_heartbeat, executor=self.executor
         )
         self.started_at = utcnow()
         self._signals = 0  # SIGTERM/SIGINT received; handlers only touch these two fields
@@ -238,6 +258,9 @@ class Daemon:
             "schedules": {n: self._describe(s) for n, s in sorted(self.sites.items())},
             "jobs": jobs,
             "running": self.runner.running(),
+            "placed": self.runner.placed(),
+            "executor": self.opts.executor,
+            "nodes": getattr(self.executor, "state", dict)(),
             "max_parallel": self.opts.max_parallel,
             "log_dir": str(log_dir()),
         }
@@ -258,19 +281,53 @@ class Daemon:
             self._beat_wake.wait(HEARTBEAT_INTERVAL)
             self._beat_wake.clear()
 
-    def _take_lock(self) -> Lease:
-        """Refuse to run beside a live daemon on the same store: every crawl would run twice."""
-        lease = self.store.lock(
-            LOCK_NAME,
-            {"pid": os.getpid(), "host": socket.gethostname(), "since": self.started_at},
+    def _lease_info(self) -> dict[str, Any]:
+        return {"pid": os.getpid(), "host": socket.gethostname(), "since": self.started_at}
+
+    def _take_lease(self) -> Lease | None:
+        """The store's lease: one daemon schedules; another one waits as a hot standby.
+
+        Two daemons on one store would crawl every site twice. The second waits, trying for
+        the lease every STANDBY_POLL seconds, and takes over when the first stops or dies (on
+        SQLite an OS lock, free the moment its holder dies; on MongoDB a lease its holder
+        renews, expired LEASE_SECONDS after it stops). None: stopped while waiting.
+        """
+        lease = self.store.lock(LOCK_NAME, self._lease_info())
+        if lease is not None:
+            return lease
+        who = self.store.lock_holder(LOCK_NAME) or {}
+        logger.warning(
+            "standby: another daemon (pid %s on %s, since %s) holds this store's lease; taking"
+            " over when it stops",
+            who.get("pid", "?"),
+            who.get("host", "?"),
+            who.get("since", "?"),
         )
-        if lease is None:
-            who = self.store.lock_holder(LOCK_NAME) or {}
-            raise StorageError(
-                f"another daemon (pid {who.get('pid', '?')} on {who.get('host', '?')}, since"
-                f" {who.get('since', '?')}) is running on this store; stop it first"
-            )
-        return lease
+        waiting = time.monotonic()
+        beat = 0.0
+        while not self._signals:
+            if time.monotonic() - beat >= HEARTBEAT_INTERVAL:
+                beat = time.monotonic()
+                with contextlib.suppress(Exception):  # a store hiccup: the next beat retries
+                    self.store.heartbeat(STANDBY_NAME, {**self._lease_info(), "state": "standby",
+                                                        "interval": HEARTBEAT_INTERVAL})  # fmt: skip
+            time.sleep(STANDBY_POLL)
+            try:
+                lease = self.store.lock(LOCK_NAME, self._lease_info())
+            except StorageError as exc:
+                logger.warning("standby: cannot reach the store: %s", exc)
+                continue
+            if lease is not None:
+                logger.warning(
+                    "took over the store's lease from pid %s on %s after %.1fs in standby",
+                    who.get("pid", "?"),
+                    who.get("host", "?"),
+                    time.monotonic() - waiting,
+                )
+                with contextlib.suppress(Exception):
+                    self.store.heartbeat(STANDBY_NAME, {**self._lease_info(), "state": "active"})
+                return lease
+        return None
 
     # --- signals ---------------------------------------------------------------------------
     def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -287,23 +344,28 @@ class Daemon:
 
     # --- main ------------------------------------------------------------------------------
     def run(self) -> int:
-        lease = self._take_lock()
+        self._install_signals()
+        lease = self._take_lease()
+        if lease is None:
+            logger.info("daemon stopped (in standby)")
+            return 0
         try:
-            return self._run()
+            return self._run(lease)
         finally:
             lease.release()
 
-    def _run(self) -> int:
-        self._install_signals()
+    def _run(self, lease: Lease) -> int:
         for site in self.sites.values():
             self._schedule(site, catch_up=True)
         self.scheduler.start()
         logger.info(
-            "daemon started (pid %d): %d site(s), at most %d crawl(s) at once, store %s",
+            "daemon started (pid %d): %d site(s), at most %d crawl(s) at once, store %s;"
+            " crawls run %s",
             os.getpid(),
             len(self.sites),
             self.opts.max_parallel,
             _redact(self.opts.store_uri),
+            self.executor.where(),
         )
         for job in self.scheduler.get_jobs():
             site = self.sites[job.id.removeprefix("crawl:")]
@@ -315,8 +377,15 @@ class Daemon:
             )
         beat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         beat.start()
+        status = 0
         try:
             while not self._signals:
+                if not lease.held():
+                    # Another daemon has it (this one could not renew it in time): two must
+                    # never schedule at once. Stop; a supervisor restarts this one as standby.
+                    logger.error("lost the store's lease to another daemon; stopping")
+                    status = 1
+                    break
                 if self._reload_requested:
                     self._reload_requested = False
                     logger.info("SIGHUP: reloading site files")
@@ -332,7 +401,7 @@ class Daemon:
             beat.join(timeout=5)
             self.beat("stopped")
         logger.info("daemon stopped")
-        return 0
+        return status
 
     def _shutdown(self) -> None:
         """Stop scheduling; give running crawls `grace` seconds to stop cleanly; kill the rest."""

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -124,13 +124,130 @@ def crawl_command(site: str, config: CrawlConfig, run_id: str) -> list[str]:
 
 
 @dataclass
+class Ended:
+    """How a crawl's process or job ended, for when its run record does not say."""
+
+    clean: bool  # exit status 0 / the job finished
+    how: str  # "exit code 2: uninews: error: …", "killed by SIGKILL", "node … stopped answering"
+    lost: bool = False  # its node went away: the run may go again elsewhere
+
+
+class Job(Protocol):
+    """A crawl started by an executor: a local process, or a job on a Scrapyd node."""
+
+    pid: int | None
+    node: str | None  # the Scrapyd node's URL; None for a local process
+
+    def wait(self, timeout: float | None) -> Ended | None:
+        """How it ended, or None if it still runs after `timeout` seconds (None: no limit)."""
+
+    def stop(self) -> None:
+        """Ask it to stop cleanly: the crawl stores what is in flight, records `interrupted`."""
+
+    def kill(self) -> None:
+        """Stop it at once."""
+
+
+class Executor(Protocol):
+    """Where crawls run: `LocalExecutor` (a process each, the default) or `ScrapydExecutor`."""
+
+    attempts: int  # how many times a run whose node was lost is tried (on other nodes)
+
+    def start(self, site: str, run_id: str, started_at: str) -> Job:
+        """Start a crawl of `site` recording its run as `run_id`; StartError if it cannot."""
+
+    def where(self) -> str:
+        """One line for the daemon's start-up log."""
+
+
+class StartError(Exception):
+    """A crawl could not be started; the message says why in one line."""
+
+
+class LocalExecutor:
+    """Each crawl is `uninews crawl` in a child process of the daemon, with a log file of its own."""
+
+    attempts = 1
+
+    def __init__(self, config: CrawlConfig) -> None:
+        self.config = config
+
+    def where(self) -> str:
+        return f"here, each in its own process (logs in {log_dir()})"
+
+    def start(self, site: str, run_id: str, started_at: str) -> LocalJob:
+        log_path = run_log_path(site, run_id)
+        cmd = crawl_command(site, self.config, run_id)
+        env = dict(os.environ, UNINEWS_STORE=self.config.store_uri, PYTHONUNBUFFERED="1")
+        log: IO[bytes] | None = None
+        try:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            _prune_logs(log_path.parent, LOG_KEEP - 1)
+            log = open(log_path, "ab")  # noqa: SIM115  (the child owns it; closed below)
+            log.write(f"# run {run_id} of {site}, started {started_at}\n".encode())
+            log.flush()
+            # A session of its own: a Ctrl-C in the daemon's terminal reaches the daemon
+            # only, which forwards one SIGTERM; and SIGKILL can take the whole group
+            # (extraction workers included) with os.killpg.
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise StartError(f"cannot start a crawl: {exc}") from None
+        finally:
+            if log is not None:
+                log.close()  # the child has its own descriptor now
+        logger.info("%s: run %s started (pid %d, log %s)", site, run_id, proc.pid, log_path)
+        return LocalJob(proc, log_path)
+
+
+class LocalJob:
+    node: str | None = None
+
+    def __init__(self, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+        self.proc = proc
+        self.pid: int | None = proc.pid
+        self.log_path = log_path
+
+    def wait(self, timeout: float | None) -> Ended | None:
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        if code != 0:
+            # Whatever killed the child may have left extraction workers behind.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        how = describe_exit(code)
+        said = last_words(self.log_path) if code > 0 else ""  # a kill says nothing
+        if said:
+            how += f": {said}"
+        if code == 0:
+            how = "exited without recording how the run ended"
+        return Ended(clean=code == 0, how=how)
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+@dataclass
 class Child:
     """A crawl in flight."""
 
     site: str
     run_id: str
-    proc: subprocess.Popen[bytes]
-    log_path: Path
+    job: Job
     started_at: str  # ISO UTC, as the store writes it
     started: float  # time.monotonic()
     timeout: float
@@ -139,7 +256,7 @@ class Child:
 
 
 class CrawlRunner:
-    """Runs crawls as child processes, at most one per site, and records how each one ended.
+    """Runs crawls through an executor, at most one per site, and records how each one ended.
 
     `run` is the APScheduler job function: it blocks its executor thread until the crawl ends,
     which is what makes the thread pool's size the limit on parallel crawls.
@@ -151,11 +268,13 @@ class CrawlRunner:
         config: CrawlConfig,
         sites: dict[str, Site],
         on_change: Callable[[], None] = lambda: None,
+        executor: Executor | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.sites = sites  # replaced whole on reload; read at the start of each run
         self.on_change = on_change
+        self.executor: Executor = executor or LocalExecutor(config)
         self._lock = threading.Lock()
         self._children: dict[str, Child] = {}
         self._stopping = False
@@ -164,6 +283,11 @@ class CrawlRunner:
     def running(self) -> list[str]:
         with self._lock:
             return sorted(self._children)
+
+    def placed(self) -> dict[str, str]:
+        """Where each running crawl runs: a Scrapyd node's URL, or "local"."""
+        with self._lock:
+            return {s: c.job.node or "local" for s, c in sorted(self._children.items())}
 
     def stop_accepting(self) -> None:
         """No new crawls from now on (jobs already queued in the pool return at once)."""
@@ -179,14 +303,14 @@ class CrawlRunner:
         return children
 
     def terminate_all(self) -> None:
-        """SIGTERM every crawl: Scrapy finishes in-flight work and the child records `interrupted`."""
+        """Ask every crawl to stop: it finishes in-flight work and records `interrupted`."""
         for child in self._shutting_down():
-            logger.info("%s: asking run %s to stop (SIGTERM)", child.site, child.run_id)
-            self._signal(child, signal.SIGTERM)
+            logger.info("%s: asking run %s to stop", child.site, child.run_id)
+            child.job.stop()
 
     def kill_all(self) -> None:
         for child in self._shutting_down():
-            logger.warning("%s: killing run %s (SIGKILL)", child.site, child.run_id)
+            logger.warning("%s: killing run %s", child.site, child.run_id)
             self._kill(child)
 
     # --- one run ---------------------------------------------------------------------------
@@ -196,32 +320,41 @@ class CrawlRunner:
             logger.warning("%s: no such site any more; nothing to run", name)
             return
         timeout = float(site.run_timeout or self.config.run_timeout)
-        child = self._spawn(site.name, timeout)
+        for attempt in range(1, self.executor.attempts + 1):
+            ended = self._run_once(site.name, timeout)
+            if ended is None or not ended.lost:
+                return
+            with self._lock:
+                if self._stopping:
+                    return
+            if attempt < self.executor.attempts:
+                logger.warning("%s: its node was lost; running it again elsewhere", site.name)
+
+    def _run_once(self, site: str, timeout: float) -> Ended | None:
+        child = self._spawn(site, timeout)
         if child is None:
-            return
+            return None
         self.on_change()
         status = "failed"
+        ended = None
         try:
-            returncode = self._wait(child)
-            status = self._settle(child, returncode)
+            ended = self._wait(child)
+            status = self._settle(child, ended)
         finally:
             with self._lock:
                 self._children.pop(child.site, None)
             self.on_change()
             logger.info(
-                "%s: run %s ended: %s after %.0fs (log %s)",
+                "%s: run %s ended: %s after %.0fs",
                 child.site,
                 child.run_id,
                 status,
                 time.monotonic() - child.started,
-                child.log_path,
             )
+        return ended
 
     def _spawn(self, site: str, timeout: float) -> Child | None:
         run_id = uuid.uuid4().hex[:12]
-        log_path = run_log_path(site, run_id)
-        cmd = crawl_command(site, self.config, run_id)
-        env = dict(os.environ, UNINEWS_STORE=self.config.store_uri, PYTHONUNBUFFERED="1")
         with self._lock:
             if self._stopping:
                 logger.info("%s: not starting a run: the daemon is stopping", site)
@@ -230,87 +363,61 @@ class CrawlRunner:
                 logger.warning("%s: a run is still going; not starting another", site)
                 return None
             started_at = utcnow()
-            log: IO[bytes] | None = None
             try:
-                log_path.parent.mkdir(parents=True, exist_ok=True)
-                _prune_logs(log_path.parent, LOG_KEEP - 1)
-                log = open(log_path, "ab")  # noqa: SIM115  (the child owns it; closed below)
-                log.write(f"# run {run_id} of {site}, started {started_at}\n".encode())
-                log.flush()
-                # A session of its own: a Ctrl-C in the daemon's terminal reaches the daemon
-                # only, which forwards one SIGTERM; and SIGKILL can take the whole group
-                # (extraction workers included) with os.killpg.
-                proc = subprocess.Popen(
-                    cmd,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env=env,
-                    start_new_session=True,
-                )
-            except OSError as exc:
-                logger.error("%s: cannot start a crawl: %s", site, exc)
+                job = self.executor.start(site, run_id, started_at)
+            except Exception as exc:  # StartError says why; anything else is a fault of ours
+                if not isinstance(exc, StartError):
+                    logger.exception("%s: cannot start a run", site)
+                    exc = StartError(f"cannot start a run: {exc!r}")
+                logger.error("%s: %s", site, exc)
                 self._record(
-                    RunRecord(site=site, started_at=started_at, id=run_id),
-                    False,
-                    "failed",
-                    {},
-                    f"cannot start: {exc}",
-                )
+                    RunRecord(site=site, started_at=started_at, id=run_id), False, "failed", {},
+                    str(exc),
+                )  # fmt: skip
                 return None
-            finally:
-                if log is not None:
-                    log.close()  # the child has its own descriptor now
             child = Child(
                 site=site,
                 run_id=run_id,
-                proc=proc,
-                log_path=log_path,
+                job=job,
                 started_at=started_at,
                 started=time.monotonic(),
                 timeout=timeout,
             )
             self._children[site] = child
-        logger.info("%s: run %s started (pid %d, timeout %.0fs)", site, run_id, proc.pid, timeout)
         return child
 
-    def _wait(self, child: Child) -> int:
-        """Wait for the child; past its timeout, SIGTERM it, then SIGKILL after the grace."""
+    def _wait(self, child: Child) -> Ended:
+        """Wait for the crawl; past its timeout, ask it to stop, then kill it after the grace."""
         remaining = child.started + child.timeout - time.monotonic()
-        try:
-            return child.proc.wait(timeout=max(0.0, remaining))
-        except subprocess.TimeoutExpired:
-            pass
+        ended = child.job.wait(max(0.0, remaining))
+        if ended is not None:
+            return ended
         with self._lock:
             shutting_down = child.stop_reason is not None
             child.stop_reason = child.stop_reason or "timeout"
-        if shutting_down:  # the daemon's shutdown is already stopping it; don't signal twice
-            return child.proc.wait()
+        if shutting_down:  # the daemon's shutdown is already stopping it; don't ask twice
+            return _until_ended(child.job)
         logger.warning(
-            "%s: run %s exceeded its %.0fs timeout; stopping it (SIGTERM)",
+            "%s: run %s exceeded its %.0fs timeout; asking it to stop",
             child.site,
             child.run_id,
             child.timeout,
         )
-        self._signal(child, signal.SIGTERM)
-        try:
-            return child.proc.wait(timeout=self.config.grace)
-        except subprocess.TimeoutExpired:
-            logger.warning(
-                "%s: run %s still going %.0fs after SIGTERM; killing it",
-                child.site,
-                child.run_id,
-                self.config.grace,
-            )
-            self._kill(child)
-            return child.proc.wait()
+        child.job.stop()
+        ended = child.job.wait(self.config.grace)
+        if ended is not None:
+            return ended
+        logger.warning(
+            "%s: run %s still going %.0fs after it was asked to stop; killing it",
+            child.site,
+            child.run_id,
+            self.config.grace,
+        )
+        self._kill(child)
+        return _until_ended(child.job)
 
-    def _settle(self, child: Child, returncode: int) -> str:
-        """Make the store say how the run ended, when the child could not say it itself."""
-        if returncode != 0:
-            # Whatever killed the child may have left extraction workers behind.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.proc.pid, signal.SIGKILL)
+    def _settle(self, child: Child, ended: Ended) -> str:
+        """Make the store say how the run ended, when the crawl could not say it itself."""
         try:
             record = self._find_run(child)
         except Exception:
@@ -325,24 +432,23 @@ class CrawlRunner:
             self._record(record or self._new_record(child), bool(record), "timeout", counts, error)
             return "timeout"
         if recorded in (None, "running"):
-            if child.stop_reason == "shutdown":
+            if child.stop_reason == "shutdown" and not ended.lost:
                 status = "interrupted"
-                error = f"daemon shutdown; {describe_exit(returncode)}"
+                error = f"daemon shutdown; {ended.how}"
             else:
                 status = "failed"
-                error = describe_exit(returncode)
-                said = last_words(child.log_path) if returncode > 0 else ""  # a kill says nothing
-                if said:
-                    error += f": {said}"
-                if returncode == 0:
-                    error = "exited without recording how the run ended"
+                error = ended.how
             self._record(record or self._new_record(child), bool(record), status, counts, error)
             return status
         return recorded or "unknown"
 
     def _new_record(self, child: Child) -> RunRecord:
         return RunRecord(
-            site=child.site, started_at=child.started_at, pid=child.proc.pid, id=child.run_id
+            site=child.site,
+            started_at=child.started_at,
+            pid=child.job.pid,
+            id=child.run_id,
+            node=child.job.node,
         )
 
     def _find_run(self, child: Child) -> RunRecord | None:
@@ -355,7 +461,7 @@ class CrawlRunner:
     def _record(
         self, run: RunRecord, exists: bool, status: str, counts: dict[str, int], error: str
     ) -> None:
-        """Record the end of a run the child did not finish recording (or never started)."""
+        """Record the end of a run the crawl did not finish recording (or never started)."""
         assert run.id is not None
         try:
             if not exists:
@@ -366,15 +472,15 @@ class CrawlRunner:
             return
         logger.info("%s: run %s recorded as %s: %s", run.site, run.id, status, error)
 
-    def _signal(self, child: Child, sig: signal.Signals) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            if child.proc.poll() is None:
-                child.proc.send_signal(sig)
-
     def _kill(self, child: Child) -> None:
         child.killed = True
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(child.proc.pid, signal.SIGKILL)
+        child.job.kill()
+
+
+def _until_ended(job: Job) -> Ended:
+    ended = job.wait(None)
+    assert ended is not None  # no time limit
+    return ended
 
 
 def utc_iso(dt: datetime) -> str:

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from crawler.run import count_label, lock_name
 from crawler.sites import Site, load_sites_tolerant
-from scheduler.daemon import HEARTBEAT_INTERVAL, HEARTBEAT_NAME, LOCK_NAME
+from scheduler.daemon import HEARTBEAT_INTERVAL, HEARTBEAT_NAME, LOCK_NAME, STANDBY_NAME
 from scheduler.jobs import cron_trigger, log_dir, utc_iso
 from storage import ArchiveStore, RunRecord
 from storage.locks import process_gone
@@ -83,7 +83,23 @@ def daemon_state(
         "heartbeat_interval": float(hb.get("interval") or HEARTBEAT_INTERVAL),
         "running": list(hb.get("running") or []) if state == "alive" else [],
         "sites": list(hb.get("sites") or []),
+        # who holds the store's lease (the one daemon that schedules), and where crawls run
+        "lease": holder if state == "alive" else None,
+        "executor": hb.get("executor") or "local",
+        "nodes": dict(hb.get("nodes") or {}) if state == "alive" else {},
+        "placed": dict(hb.get("placed") or {}) if state == "alive" else {},
+        "standby": None,
     }
+
+
+def standby_state(beat: dict[str, Any] | None, now: datetime) -> dict[str, Any] | None:
+    """A daemon waiting for the lease, if one beat lately (it beats every HEARTBEAT_INTERVAL)."""
+    if not beat or beat.get("state") != "standby" or process_gone(beat):
+        return None
+    at = _parse(beat.get("at"))
+    if at is None or (now - at).total_seconds() > 3 * float(beat.get("interval") or 10):
+        return None
+    return {"pid": beat.get("pid"), "host": beat.get("host"), "since": beat.get("since")}
 
 
 def _next_from_schedule(site: Site, now: datetime) -> str | None:
@@ -189,6 +205,22 @@ def _run_is_dead(store: ArchiveStore, run: RunRecord) -> bool:
 
 
 def _header(daemon: dict[str, Any], now: datetime) -> str:
+    lines = [_daemon_line(daemon, now)]
+    if daemon["state"] == "alive" and daemon.get("executor") == "scrapyd":
+        nodes = daemon.get("nodes") or {}
+        lines.append(
+            "crawls run on Scrapyd: " + ", ".join(f"{url} ({st})" for url, st in nodes.items())
+        )
+    standby = daemon.get("standby")
+    if standby:
+        lines.append(
+            f"standby: pid {standby['pid']} on {standby['host']} (waiting since"
+            f" {_when(standby.get('since'), now)}; takes over when the daemon stops)"
+        )
+    return "\n".join(lines)
+
+
+def _daemon_line(daemon: dict[str, Any], now: datetime) -> str:
     who = f"pid {daemon.get('pid')} on {daemon.get('host')}"
     state = daemon["state"]
     if state == "never":
@@ -207,8 +239,10 @@ def _header(daemon: dict[str, Any], now: datetime) -> str:
     uptime = f", up {_span((now - up).total_seconds())}" if up else ""
     age = daemon["heartbeat_age"]
     beat = f", heartbeat {age:.0f}s ago" if age is not None else ""
-    return f"daemon: alive ({who}{uptime}{beat}); " + (
-        f"running: {', '.join(running)}" if running else "no crawl running"
+    placed = daemon.get("placed") or {}
+    where = [f"{s} on {placed[s]}" if placed.get(s, "local") != "local" else s for s in running]
+    return f"daemon: alive ({who}{uptime}{beat}; holds the store's lease); " + (
+        f"running: {', '.join(where)}" if running else "no crawl running"
     )
 
 
@@ -217,6 +251,7 @@ def _status(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     hb = store.get_heartbeat(HEARTBEAT_NAME)
     daemon = daemon_state(hb, now, store.lock_holder(LOCK_NAME))
+    daemon["standby"] = standby_state(store.get_heartbeat(STANDBY_NAME), now)
     return daemon, site_rows(store, load_sites_tolerant(sites_dir)[0], hb, now, daemon)
 
 
@@ -253,6 +288,7 @@ def print_status(
                 "schedule": r["schedule"],
                 "next": "running now" if r["running"] else nxt,
                 "last": _when(last.started_at, now) if last else "never",
+                "node": (last.node or "local").removeprefix("http://") if last else "",
                 "result": ("layout changed? " if r["fill_drift"] else "")
                 + (_summary(last) if last else ""),
                 "articles": r["articles"],
@@ -266,6 +302,8 @@ def print_status(
         ("articles", "ARTICLES", 8),
         ("result", "LAST RESULT", 50),
     ]
+    if any(r["_last"] is not None and r["_last"].node for r in rows):
+        cols.insert(4, ("node", "RAN ON", 22))  # a Scrapyd cluster: which node
     output.table(shown, cols, out)
     for r in rows:
         for d in r["fill_drift"]:

@@ -129,8 +129,9 @@ class RunRecord:
     counts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     pid: int | None = None
-    id: str | None = None
-    host: str | None = None
+    id: str | None = None  # also the job id when the run went to a Scrapyd node
+    host: str | None = None  # the machine the crawl ran on
+    node: str | None = None  # the Scrapyd node (its URL) it was scheduled on; None: a local run
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +145,7 @@ class RunRecord:
             "error": self.error,
             "pid": self.pid,
             "host": self.host,
+            "node": self.node,
         }
 
 
@@ -154,6 +156,9 @@ class Lease(Protocol):
 
     def release(self) -> None:
         """Let go; safe to call twice."""
+
+    def held(self) -> bool:
+        """Still ours: False once released, or (a lease that must be renewed) once lost."""
 
     def __enter__(self) -> Lease: ...
 

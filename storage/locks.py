@@ -36,6 +36,9 @@ class FileLease:
             os.close(self._fd)  # closing drops the flock
             self._fd = None
 
+    def held(self) -> bool:
+        return self._fd is not None  # the kernel keeps an flock for as long as we live
+
     def __enter__(self) -> FileLease:
         return self
 

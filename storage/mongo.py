@@ -935,6 +935,7 @@ class MongoStore:
                 error=d.get("error"),
                 pid=d.get("pid"),
                 host=d.get("host"),
+                node=d.get("node"),
             )
             for d in self.runs_c.find(flt).sort("started_at", -1).limit(limit)
         ]
@@ -1025,23 +1026,34 @@ class MongoLease:
         self._store = store
         self._token = token
         _LIVE_TOKENS.add(token)
+        self._renewed = time.time()  # the lease runs until LEASE_SECONDS after this
+        self._lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._renew, name=f"lease-{name}", daemon=True)
         self._thread.start()
 
     def _renew(self) -> None:
         while not self._stop.wait(LEASE_SECONDS / 3):
+            now = time.time()
             try:
                 res = self._store.locks_c.update_one(
                     {"_id": self.name, "holder": self._token},
-                    {"$set": {"expires_at": time.time() + LEASE_SECONDS}},
+                    {"$set": {"expires_at": now + LEASE_SECONDS}},
                 )
             except Exception as exc:  # the server may be away for a moment; try again soon
                 logger.warning("Cannot renew the lease %r: %s", self.name, exc)
                 continue
             if not res.matched_count:
                 logger.error("Lost the lease %r: another process took it over", self.name)
+                self._lost = True
                 return
+            self._renewed = now
+
+    def held(self) -> bool:
+        # Not ours once another process may take it (unrenewed past its expiry), and a little
+        # before: the holder stops acting on it before anyone else can start.
+        deadline = self._renewed + LEASE_SECONDS * 5 / 6
+        return not (self._stop.is_set() or self._lost) and time.time() < deadline
 
     def release(self) -> None:
         if self._stop.is_set():

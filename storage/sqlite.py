@@ -45,9 +45,9 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-SCHEMA_VERSION = 4  # 2: runs.host; 3: revisits (next_check … withdrawn_at, changed_at);
+SCHEMA_VERSION = 5  # 2: runs.host; 3: revisits (next_check … withdrawn_at, changed_at);
 # 4: raw_pages.request (request headers), captures (refetches of bytes already kept), and
-# the articles_site_month index (a site's articles per month)
+# the articles_site_month index (a site's articles per month); 5: runs.node (Scrapyd)
 # Columns added after the first schema, with their types: old archives get them at open.
 _ADDED_ARTICLE_COLUMNS = (
     ("next_check", "TEXT"),
@@ -152,7 +152,8 @@ CREATE TABLE IF NOT EXISTS runs (
     counts TEXT NOT NULL,
     error TEXT,
     pid INTEGER,
-    host TEXT
+    host TEXT,
+    node TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_site_started ON runs (site, started_at);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
@@ -238,9 +239,11 @@ class SQLiteStore:
                 self._quick_check()
             if not readonly:
                 self._create_schema()
-            self._runs_have_host = "host" in {
-                r[1] for r in self._db.execute("PRAGMA table_info(runs)").fetchall()
-            }
+            # A read-only look at an archive older than these columns reads them as NULL.
+            self._run_cols = ", ".join(
+                c if c in {r[1] for r in self._db.execute("PRAGMA table_info(runs)")} else "NULL"
+                for c in ("host", "node")
+            )
             have = {r[1] for r in self._db.execute("PRAGMA table_info(articles)").fetchall()}
             # A read-only look at an archive older than these columns reads them as NULL.
             self._cols = ", ".join(
@@ -317,6 +320,8 @@ class SQLiteStore:
             cols = {r[1] for r in self._db.execute("PRAGMA table_info(runs)").fetchall()}
             if "host" not in cols:  # an archive made before schema 2
                 self._db.execute("ALTER TABLE runs ADD COLUMN host TEXT")
+            if "node" not in cols:  # an archive made before schema 5
+                self._db.execute("ALTER TABLE runs ADD COLUMN node TEXT")
             cols = {r[1] for r in self._db.execute("PRAGMA table_info(articles)").fetchall()}
             for name, kind in _ADDED_ARTICLE_COLUMNS:  # an archive made before schema 3
                 if name not in cols:
@@ -951,7 +956,7 @@ class SQLiteStore:
         with self._lock, self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO runs (id, site, kind, started_at, ended_at, status, counts,"
-                " error, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " error, pid, host, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     run.site,
@@ -963,6 +968,7 @@ class SQLiteStore:
                     run.error,
                     run.pid,
                     run.host,
+                    run.node,
                 ),
             )
         return run_id
@@ -979,10 +985,9 @@ class SQLiteStore:
 
     @_guarded
     def runs(self, site: str | None = None, limit: int = 20) -> list[RunRecord]:
-        host = "host" if self._runs_have_host else "NULL"
         sql = (
             "SELECT id, site, kind, started_at, ended_at, status, counts, error, pid,"
-            f" {host} FROM runs"
+            f" {self._run_cols} FROM runs"
         )
         params: list[Any] = []
         if site:
@@ -1004,6 +1009,7 @@ class SQLiteStore:
                 error=r[7],
                 pid=r[8],
                 host=r[9],
+                node=r[10],
             )
             for r in rows
         ]

@@ -257,6 +257,50 @@ def test_web_serves_the_archive_only_with_a_token(compose: dict[str, Any]) -> No
     assert svc.get("restart") == "unless-stopped"
 
 
+def test_cluster_profile_runs_one_scheduler_over_two_deployed_nodes(
+    compose: dict[str, Any],
+) -> None:
+    import configparser
+
+    from uninews.cli import build_parser
+
+    services = compose["services"]
+    cluster = {n for n, svc in services.items() if "cluster" in (svc.get("profiles") or [])}
+    assert cluster == {"mongo-rs", "scrapyd1", "scrapyd2", "scrapyd-deploy", "cluster-daemon"}
+    # the archive: a replica set of one, initiated by its healthcheck
+    rs = services["mongo-rs"]
+    assert _argv(rs["command"])[:2] == ["--replSet", "rs0"]
+    assert "rs.initiate" in " ".join(rs["healthcheck"]["test"])
+    # the daemon places runs on exactly the two nodes, once they are deployed to
+    daemon = services["cluster-daemon"]
+    args = build_parser().parse_args(_argv(daemon["command"]))
+    assert args.command == "daemon" and args.executor == "scrapyd"
+    assert sorted(args.scrapyd_node) == ["http://scrapyd1:6800", "http://scrapyd2:6800"]
+    assert daemon["depends_on"]["scrapyd-deploy"]["condition"] == "service_completed_successfully"
+    store = _env(daemon)["UNINEWS_STORE"]
+    assert store.startswith("mongodb://mongo-rs:27017/") and "replicaSet=rs0" in store
+    for name in ("scrapyd1", "scrapyd2"):
+        node = services[name]
+        assert _env(node)["UNINEWS_STORE"] == store  # the nodes write where the daemon reads
+        assert _argv(node["entrypoint"]) == ["scrapyd"]
+        assert not node.get("ports"), "a node's API runs any deployed code: never published"
+        mounts = [v.split(":")[:2] for v in node["volumes"]]
+        assert ["./deploy/scrapyd.conf", "/etc/scrapyd/scrapyd.conf"] in mounts
+    conf = configparser.ConfigParser()
+    conf.read(ROOT / "deploy" / "scrapyd.conf")
+    assert (conf["scrapyd"]["bind_address"], conf["scrapyd"]["http_port"]) == ("0.0.0.0", "6800")
+    # scrapyd-deploy -a deploys to exactly the daemon's nodes
+    deployer = services["scrapyd-deploy"]
+    assert _argv(deployer["entrypoint"]) + _argv(deployer["command"]) == [
+        "scrapyd-deploy", "-a", "-p", "uninews",
+    ]  # fmt: skip
+    targets = configparser.ConfigParser()
+    targets.read(ROOT / "deploy" / "scrapyd-targets.cfg")
+    urls = sorted(targets[t]["url"].rstrip("/") for t in targets.sections())
+    assert urls == sorted(args.scrapyd_node)
+    assert all(targets[t]["project"] == "uninews" for t in targets.sections())
+
+
 def test_compose_config_validates() -> None:
     cli = _compose_cli()
     if cli is None:
@@ -276,6 +320,11 @@ def test_compose_config_validates() -> None:
 
     ok = config(MONGO_ROOT_PASSWORD="r00t", UNINEWS_DB_PASSWORD="app", UNINEWS_TOKEN="t" * 20)
     assert ok.returncode == 0, ok.stderr
+    cluster = config(
+        MONGO_ROOT_PASSWORD="r00t", UNINEWS_DB_PASSWORD="app", UNINEWS_TOKEN="t" * 20,
+        COMPOSE_PROFILES="cluster",
+    )  # fmt: skip
+    assert cluster.returncode == 0, cluster.stderr
     no_token = config(MONGO_ROOT_PASSWORD="r00t", UNINEWS_DB_PASSWORD="app")
     assert no_token.returncode != 0 and "UNINEWS_TOKEN" in no_token.stderr
     missing = config()  # no passwords: Compose refuses, naming what to set

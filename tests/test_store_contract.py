@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 from pathlib import Path
 from typing import Any
 
@@ -294,6 +295,11 @@ def test_runs_state_heartbeat(store: Any) -> None:
     store.finish_run(run_id, "ok", {"new": 3}, None)
     [run] = store.runs("example")
     assert (run.status, run.counts, run.ended_at is not None) == ("ok", {"new": 3}, True)
+    assert run.node is None  # a local run
+    store.start_run(RunRecord(site="other", started_at="2026-11-27T00:00:00Z", id="j1",
+                              host="box2", node="http://10.0.0.2:6800"))  # fmt: skip
+    [cluster] = store.runs("other")
+    assert (cluster.id, cluster.host, cluster.node) == ("j1", "box2", "http://10.0.0.2:6800")
     # Starting a run under an existing id replaces it (the daemon may record a run its child did not).
     store.start_run(RunRecord(site="example", started_at="2026-11-27T01:00:00Z", id=run_id))
     [again] = store.runs("example")
@@ -432,3 +438,42 @@ def test_revisits_due_checks_and_withdrawals(store: Any) -> None:
     [row] = store.stats()
     assert (row["edited"], row["withdrawn"]) == (1, 0)
     assert [r.withdrawn for r in store.revisits("example")] == [False] * 3
+
+
+def test_a_lock_is_held_by_one_until_released(store: Any) -> None:
+    info = {"pid": 4321, "host": "other-box", "since": "2026-12-02T00:00:00Z"}
+    first = store.lock("daemon", info)
+    assert first is not None and first.held()
+    assert store.lock("daemon", {"pid": 1, "host": "box3"}) is None  # held: nobody else
+    assert store.lock_holder("daemon") == info  # `uninews status` names who holds it
+    assert store.lock("crawl:tiny", info) is not None  # other names are other locks
+    first.release()
+    assert not first.held() and store.lock_holder("daemon") is None
+    again = store.lock("daemon", info)
+    assert again is not None and again.held()
+    again.release()
+
+
+def test_a_lease_nobody_renews_expires_and_is_taken_over(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MongoDB's locks are leases: a holder that stops renewing (its machine died, the network
+    went) loses the lease at its expiry, and a standby takes it. (SQLite's are OS locks, freed
+    the moment the holder's process dies: tests/test_daemon.py kills one.)"""
+    import storage.mongo
+
+    if not isinstance(store, storage.mongo.MongoStore):
+        pytest.skip("SQLite's locks are OS locks, released when their process dies")
+    monkeypatch.setattr(storage.mongo, "LEASE_SECONDS", 0.5)
+    dead = store.lock("daemon", {"pid": 4321, "host": "other-box"})
+    assert dead is not None
+    dead._stop.set()  # its renewing thread stops, as it would with its machine
+    storage.mongo._LIVE_TOKENS.discard(dead._token)
+    assert store.lock("daemon", {"pid": 1, "host": "box3"}) is None  # not yet expired
+    deadline = time.monotonic() + 5
+    while (taker := store.lock("daemon", {"pid": 1, "host": "box3"})) is None:
+        assert time.monotonic() < deadline, "the lease never expired"
+        time.sleep(0.05)
+    assert taker.held() and not dead.held()
+    assert store.lock_holder("daemon") == {"pid": 1, "host": "box3"}
+    taker.release()

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from uninews import output
 
@@ -133,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="override a Scrapy setting (e.g. -s DOWNLOAD_DELAY=2)",
         )
         sp.add_argument("--run-id", help=argparse.SUPPRESS)
+        sp.add_argument("--node", help=argparse.SUPPRESS)  # the Scrapyd node it was sent to
 
     sp = add("crawl", "crawl a site for new and changed articles (incremental)")
     crawl_opts(sp)
@@ -171,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a Scrapy setting",
     )  # fmt: skip
     sp.add_argument("--run-id", help=argparse.SUPPRESS)
+    sp.add_argument("--node", help=argparse.SUPPRESS)
 
     sp = add(
         "extract",
@@ -347,6 +351,40 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="Scrapy setting for every crawl",
     )
+    cluster = sp.add_argument_group(
+        "crawls on a Scrapyd cluster (docs/deploy.md; the default runs each crawl here)"
+    )
+    cluster.add_argument(
+        "--executor",
+        choices=("local", "scrapyd"),
+        default=os.environ.get("UNINEWS_EXECUTOR", "local"),
+        help="where crawls run (default: $UNINEWS_EXECUTOR, else local)",
+    )
+    cluster.add_argument(
+        "--scrapyd-node",
+        action="append",
+        default=[],
+        type=_node_url,
+        metavar="URL",
+        help="a Scrapyd node, e.g. http://10.0.0.2:6800 (repeat; default: $UNINEWS_SCRAPYD_NODES)",
+    )
+    cluster.add_argument(
+        "--scrapyd-project", default="uninews", metavar="NAME", help="as deployed (default uninews)"
+    )
+    cluster.add_argument(
+        "--poll", type=float, default=5.0, metavar="SECONDS",
+        help="between looks at a node's jobs (default 5)",
+    )  # fmt: skip
+    cluster.add_argument(
+        "--node-timeout", type=float, default=60.0, metavar="SECONDS",
+        help="a node silent this long has lost its runs; they go again elsewhere (default 60)",
+    )  # fmt: skip
+
+    sp = add("runs", "the run history: where each crawl ran, how it ended, what it stored")
+    store_opt(sp)
+    sp.add_argument("site", nargs="?", help="one site's runs (default: every site's)")
+    sp.add_argument("--limit", type=int, default=20, metavar="N", help="the newest N (default 20)")
+    sp.add_argument("--format", choices=("table", "json"), default="table")
 
     sp = add("status", "is the daemon alive; per site: schedule, next run, last run, articles")
     store_opt(sp)
@@ -439,6 +477,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         restart=getattr(args, "restart", False),
         settings=_settings(args.set),
         run_id=args.run_id,
+        node=args.node,
         verbose=args.verbose,
         revisit=revisit,
     )
@@ -821,6 +860,15 @@ def cmd_daemon(args: argparse.Namespace) -> int:
         if not sep:
             raise UsageError(f"--base-url takes SITE=URL, got {pair!r}")
         base_urls[name] = _base_url(url) or url
+    nodes = args.scrapyd_node or [
+        _node_url(u) for u in re.split(r"[\s,]+", os.environ.get("UNINEWS_SCRAPYD_NODES", "")) if u
+    ]
+    if args.executor == "scrapyd" and not nodes:
+        raise UsageError("--executor scrapyd needs --scrapyd-node URL (or $UNINEWS_SCRAPYD_NODES)")
+    if args.executor == "local" and nodes:
+        raise UsageError("--scrapyd-node is for --executor scrapyd")
+    if args.poll <= 0 or args.node_timeout <= 0:
+        raise UsageError("--poll and --node-timeout take a number of seconds above 0")
     opts = DaemonOptions(
         store_uri=uri,
         sites_dir=args.sites_dir,
@@ -831,8 +879,71 @@ def cmd_daemon(args: argparse.Namespace) -> int:
         every=args.every,
         base_urls=base_urls,
         settings=_settings(args.set),
+        executor=args.executor,
+        scrapyd_nodes=nodes,
+        scrapyd_project=args.scrapyd_project,
+        poll=args.poll,
+        node_timeout=args.node_timeout,
     )
     return run_daemon(opts)
+
+
+def _node_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"a Scrapyd node is an http(s) URL, not {value!r}")
+    return value.rstrip("/")
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from crawler.run import count_label
+
+    with _store(args) as store:
+        runs = store.runs(args.site, limit=args.limit if args.limit > 0 else 1_000_000)
+        if args.site and not runs:  # a typo says so; a known site that never ran is empty
+            _check_site_known(store, args.site)
+    rows = [run.as_dict() for run in runs]
+    if args.format == "json":
+        print(output.dump_json(rows))
+        return 0
+    shown = [
+        {
+            **row,
+            "started": output.local_time(row["started_at"]),
+            "took": _took(row["started_at"], row["ended_at"]),
+            "where": row["node"] or (f"local: {row['host']}" if row["host"] else "local"),
+            "counts": ", ".join(
+                count_label(row["counts"].get(k, 0), k)
+                for k in ("inserted", "new_version", "errors")
+            ),
+        }
+        for row in rows
+    ]
+    cols = [
+        ("id", "RUN (JOB) ID", 13),
+        ("site", "SITE", 16),
+        ("kind", "KIND", 8),
+        ("started", "STARTED", 17),
+        ("took", "TOOK", 7),
+        ("status", "STATUS", 11),
+        ("where", "WHERE", 26),
+        ("counts", "COUNTS", 32),
+    ]
+    output.print_rows(shown, "table", cols)
+    for row in rows:
+        if row["error"] and row["status"] not in ("ok", "running"):
+            print(f"\n{row['id']} ({row['site']}): {row['status']}: {row['error']}")
+    return 0
+
+
+def _took(started: str | None, ended: str | None) -> str:
+    from datetime import datetime
+
+    if not started or not ended:
+        return "-"
+    seconds = (datetime.fromisoformat(ended.replace("Z", "+00:00"))
+               - datetime.fromisoformat(started.replace("Z", "+00:00"))).total_seconds()  # fmt: skip
+    return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f}m"
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -857,6 +968,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sites": cmd_sites,
     "daemon": cmd_daemon,
     "status": cmd_status,
+    "runs": cmd_runs,
 }
 
 
