@@ -27,6 +27,7 @@ class NodeError(Exception):
 class Node:
     url: str
     down_until: float = 0.0  # time.monotonic(): skipped until then, then asked again
+    why: str = ""  # what it last said (or that it did not answer), while it is skipped
     placed: int = 0  # runs this daemon placed on it (ties go to the one with fewer)
 
     def up(self) -> bool:
@@ -95,6 +96,7 @@ class ScrapydExecutor:
         if node.up():
             logger.warning("Scrapyd node skipped for %.0fs: %s", self.node_timeout, why)
         node.down_until = time.monotonic() + self.node_timeout
+        node.why = why
 
     # --- placing a run ---------------------------------------------------------------------
     def _loads(self) -> list[tuple[int, int, Node]]:
@@ -128,22 +130,17 @@ class ScrapydExecutor:
 
     def start(self, site: str, run_id: str, started_at: str) -> ScrapydJob:
         with self._place:
-            refused = []
             for _, _, node in sorted(self._loads(), key=lambda x: (x[0], x[1])):
                 try:
                     self.call(node, "schedule.json", self._arguments(site, run_id, node))
                 except NodeError as exc:
-                    refused.append(str(exc))
                     self._down(node, str(exc))
                     continue
                 node.placed += 1
                 logger.info("%s: run %s scheduled on %s", site, run_id, node.url)
                 return ScrapydJob(self, node, run_id)
-        down = [n.url for n in self.nodes if not n.up()]
-        raise StartError(
-            "no Scrapyd node took the run"
-            + (f": {'; '.join(refused)}" if refused else f" (not answering: {', '.join(down)})")
-        )
+        # Every node is skipped now: each for what it last said.
+        raise StartError(f"no Scrapyd node took the run: {'; '.join(n.why for n in self.nodes)}")
 
 
 class ScrapydJob:

@@ -265,3 +265,34 @@ def test_a_run_past_its_timeout_is_cancelled_on_its_node(cluster: dict[str, Any]
         assert not jobs["running"] and not jobs["pending"], jobs
     assert not [r for r in store.runs(limit=100) if r.status == "running"]
     store.close()
+
+
+def test_a_run_no_node_takes_is_recorded_with_what_each_node_said(
+    tmp_path: Path, tiny: tuple[Path, LocalSite]
+) -> None:
+    """A node the project was never deployed to, and an address where no node listens: the run
+    fails, saying why for each, and the daemon goes on."""
+    sites, site = tiny
+    uri = f"sqlite:///{tmp_path / 'a.db'}"
+    open_store(uri).close()
+    bare = ScrapydNode(tmp_path, "bare", dict(os.environ, UNINEWS_STORE=uri)).start()
+    try:
+        cmd = [sys.executable, "-m", "uninews", "daemon", "--store", uri, "--sites-dir", str(sites),
+               "--only", "tiny", "--every", "1", "--executor", "scrapyd", "--node-timeout", "2",
+               "--scrapyd-node", bare.url, "--scrapyd-node", "http://127.0.0.1:9",
+               "--base-url", f"tiny={site.url}"]  # fmt: skip
+        env = dict(os.environ, PYTHONPATH=str(ROOT), UNINEWS_LOG_DIR=str(tmp_path / "logs"))
+        daemon = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        store = open_store(uri)
+        [run, *_] = wait_for("a failed run", lambda: store.runs("tiny"), timeout=30)
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=30)
+        assert daemon.returncode == 0, err
+    finally:
+        bare.stop()
+    assert run.status == "failed" and run.node is None
+    assert f"{bare.url} says: project 'uninews' not found" in (run.error or ""), run.error
+    assert "http://127.0.0.1:9 does not answer" in (run.error or ""), run.error
+    shown = uninews("runs", "tiny", "--store", uri)
+    assert "no Scrapyd node took the run" in shown.stdout and "local" not in shown.stdout
+    store.close()

@@ -911,7 +911,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
             **row,
             "started": output.local_time(row["started_at"]),
             "took": _took(row["started_at"], row["ended_at"]),
-            "where": row["node"] or (f"local: {row['host']}" if row["host"] else "local"),
+            # no node and no host: the run never started (no node took it, or no process)
+            "where": row["node"] or (f"local: {row['host']}" if row["host"] else "-"),
             "counts": ", ".join(
                 count_label(row["counts"].get(k, 0), k)
                 for k in ("inserted", "new_version", "errors")
