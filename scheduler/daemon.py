@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -377,15 +377,10 @@ class Daemon:
             )
         beat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         beat.start()
-        status = 0
         try:
             while not self._signals:
                 if not lease.held():
-                    # Another daemon has it (this one could not renew it in time): two must
-                    # never schedule at once. Stop; a supervisor restarts this one as standby.
-                    logger.error("lost the store's lease to another daemon; stopping")
-                    status = 1
-                    break
+                    self._lost_lease()
                 if self._reload_requested:
                     self._reload_requested = False
                     logger.info("SIGHUP: reloading site files")
@@ -401,7 +396,17 @@ class Daemon:
             beat.join(timeout=5)
             self.beat("stopped")
         logger.info("daemon stopped")
-        return status
+        return 0
+
+    def _lost_lease(self) -> NoReturn:
+        """Another daemon may hold the lease now (this one could not renew it in time): two
+        must never schedule at once, so this one stops acting at once, as if killed. Its crawls
+        go on and record their own runs; their sites' locks keep the new daemon's runs of those
+        sites `skipped` meanwhile, and a supervisor restarts this one, as the standby. Nothing
+        more is written: a "stopped" heartbeat would overwrite the new holder's."""
+        logger.error("lost the store's lease (not renewed in time); exiting, crawls left running")
+        logging.shutdown()
+        os._exit(1)
 
     def _shutdown(self) -> None:
         """Stop scheduling; give running crawls `grace` seconds to stop cleanly; kill the rest."""

@@ -123,6 +123,9 @@ def crawl_command(site: str, config: CrawlConfig, run_id: str) -> list[str]:
     return [*cmd, "--run-id", run_id]
 
 
+LOST = "failed (node lost)"  # what _settle says of a run it recorded failed because its node went
+
+
 @dataclass
 class Ended:
     """How a crawl's process or job ended, for when its run record does not say."""
@@ -277,12 +280,14 @@ class CrawlRunner:
         self.executor: Executor = executor or LocalExecutor(config)
         self._lock = threading.Lock()
         self._children: dict[str, Child] = {}
+        self._starting: set[str] = set()  # sites whose run is being placed right now
         self._stopping = False
 
     # --- what the daemon asks --------------------------------------------------------------
     def running(self) -> list[str]:
+        """The sites crawling now, including those whose run is being placed."""
         with self._lock:
-            return sorted(self._children)
+            return sorted(set(self._children) | self._starting)
 
     def placed(self) -> dict[str, str]:
         """Where each running crawl runs: a Scrapyd node's URL, or "local"."""
@@ -321,25 +326,26 @@ class CrawlRunner:
             return
         timeout = float(site.run_timeout or self.config.run_timeout)
         for attempt in range(1, self.executor.attempts + 1):
-            ended = self._run_once(site.name, timeout)
-            if ended is None or not ended.lost:
+            if not self._run_once(site.name, timeout):
                 return
-            with self._lock:
-                if self._stopping:
-                    return
             if attempt < self.executor.attempts:
                 logger.warning("%s: its node was lost; running it again elsewhere", site.name)
 
-    def _run_once(self, site: str, timeout: float) -> Ended | None:
+    def _run_once(self, site: str, timeout: float) -> bool:
+        """One run; True when it should go again: its node was lost before the crawl said how
+        it ended (a crawl that recorded its end, a timeout, a shutdown: never again)."""
         child = self._spawn(site, timeout)
         if child is None:
-            return None
+            return False
         self.on_change()
         status = "failed"
-        ended = None
+        again = False
         try:
             ended = self._wait(child)
             status = self._settle(child, ended)
+            again = status == LOST and child.stop_reason is None
+            with self._lock:
+                again = again and not self._stopping
         finally:
             with self._lock:
                 self._children.pop(child.site, None)
@@ -351,7 +357,7 @@ class CrawlRunner:
                 status,
                 time.monotonic() - child.started,
             )
-        return ended
+        return again
 
     def _spawn(self, site: str, timeout: float) -> Child | None:
         run_id = uuid.uuid4().hex[:12]
@@ -359,31 +365,44 @@ class CrawlRunner:
             if self._stopping:
                 logger.info("%s: not starting a run: the daemon is stopping", site)
                 return None
-            if site in self._children:  # max_instances=1 makes this unreachable; belt and braces
+            if site in self._children or site in self._starting:
+                # max_instances=1 makes this unreachable; belt and braces
                 logger.warning("%s: a run is still going; not starting another", site)
                 return None
-            started_at = utcnow()
-            try:
-                job = self.executor.start(site, run_id, started_at)
-            except Exception as exc:  # StartError says why; anything else is a fault of ours
-                if not isinstance(exc, StartError):
-                    logger.exception("%s: cannot start a run", site)
-                    exc = StartError(f"cannot start a run: {exc!r}")
-                logger.error("%s: %s", site, exc)
-                self._record(
-                    RunRecord(site=site, started_at=started_at, id=run_id), False, "failed", {},
-                    str(exc),
-                )  # fmt: skip
-                return None
-            child = Child(
-                site=site,
-                run_id=run_id,
-                job=job,
-                started_at=started_at,
-                started=time.monotonic(),
-                timeout=timeout,
-            )
+            self._starting.add(site)
+        # Outside the lock: placing a run on a node means calls over the network, and the
+        # heartbeat and the shutdown must not wait behind them.
+        started_at = utcnow()
+        try:
+            job = self.executor.start(site, run_id, started_at)
+        except Exception as exc:  # StartError says why; anything else is a fault of ours
+            with self._lock:
+                self._starting.discard(site)
+            if not isinstance(exc, StartError):
+                logger.exception("%s: cannot start a run", site)
+                exc = StartError(f"cannot start a run: {exc!r}")
+            logger.error("%s: %s", site, exc)
+            self._record(
+                RunRecord(site=site, started_at=started_at, id=run_id), False, "failed", {},
+                str(exc),
+            )  # fmt: skip
+            return None
+        child = Child(
+            site=site,
+            run_id=run_id,
+            job=job,
+            started_at=started_at,
+            started=time.monotonic(),
+            timeout=timeout,
+        )
+        with self._lock:
+            self._starting.discard(site)
             self._children[site] = child
+            stopping = self._stopping
+            if stopping:  # the shutdown began while it started: it missed this one
+                child.stop_reason = "shutdown"
+        if stopping:
+            job.stop()
         return child
 
     def _wait(self, child: Child) -> Ended:
@@ -439,7 +458,8 @@ class CrawlRunner:
                 status = "failed"
                 error = ended.how
             self._record(record or self._new_record(child), bool(record), status, counts, error)
-            return status
+            # A run its node lost is recorded failed; the runner may send it elsewhere.
+            return LOST if ended.lost and status == "failed" else status
         return recorded or "unknown"
 
     def _new_record(self, child: Child) -> RunRecord:

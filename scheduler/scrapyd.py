@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -17,10 +18,19 @@ logger = logging.getLogger(__name__)
 PROJECT = "uninews"
 SPIDER = "news"  # crawler/commands/crawl.py turns it into a whole uninews crawl
 HTTP_TIMEOUT = 10.0  # seconds for one call to a node
+AUTH_ENV = "UNINEWS_SCRAPYD_AUTH"  # USER:PASSWORD for nodes that require it
 
 
 class NodeError(Exception):
-    """A node did not answer, or answered with an error; the message says which and why."""
+    """A node did not answer, or answered with an error; the message says which and why.
+
+    unsure: the request may have reached the node all the same (it timed out or the connection
+    broke after it was sent): a job it asked for may exist.
+    """
+
+    def __init__(self, message: str, *, unsure: bool = False) -> None:
+        super().__init__(message)
+        self.unsure = unsure
 
 
 @dataclass
@@ -62,15 +72,19 @@ class ScrapydExecutor:
         self.node_timeout = node_timeout
         # A lost node's run goes again, on another node each time it is lost.
         self.attempts = len(self.nodes)
-        self._client = httpx.Client(timeout=HTTP_TIMEOUT)
+        # Scrapyd's basic auth (its username/password settings), from the environment only:
+        # in a node's URL it would show in the run history, the heartbeat and the logs.
+        user, _, password = os.environ.get(AUTH_ENV, "").partition(":")
+        auth = (user, password) if user else None
+        self._client = httpx.Client(timeout=HTTP_TIMEOUT, auth=auth)
         self._place = threading.Lock()  # one placement at a time: each sees the others' jobs
 
     def where(self) -> str:
         return f"on Scrapyd node(s) {', '.join(n.url for n in self.nodes)} (project {self.project})"
 
     def state(self) -> dict[str, str]:
-        """Each node: up, or down (did not answer lately)."""
-        return {n.url: "up" if n.up() else "down" for n in self.nodes}
+        """Each node: up, or skipped for now, and why (it did not answer, or refused a run)."""
+        return {n.url: "up" if n.up() else f"skipped: {n.why}" for n in self.nodes}
 
     # --- HTTP ------------------------------------------------------------------------------
     def call(self, node: Node, endpoint: str, data: Any = None) -> dict[str, Any]:
@@ -83,8 +97,13 @@ class ScrapydExecutor:
                 answer = self._client.post(url, data=data)
             answer.raise_for_status()
             doc = answer.json()
-        except httpx.HTTPError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nothing reached it
             raise NodeError(f"{node.url} does not answer: {exc or type(exc).__name__}") from None
+        except httpx.HTTPStatusError as exc:
+            raise NodeError(f"{node.url} answered {exc.response.status_code}") from None
+        except httpx.HTTPError as exc:  # sent, then no (whole) answer
+            why = exc or type(exc).__name__
+            raise NodeError(f"{node.url} did not finish answering: {why}", unsure=True) from None
         except ValueError:
             raise NodeError(f"{node.url}/{endpoint} answered with no JSON") from None
         if not isinstance(doc, dict) or doc.get("status") != "ok":
@@ -135,7 +154,11 @@ class ScrapydExecutor:
                     self.call(node, "schedule.json", self._arguments(site, run_id, node))
                 except NodeError as exc:
                     self._down(node, str(exc))
-                    continue
+                    if not exc.unsure:
+                        continue
+                    # It may hold the job: follow it there rather than place the same run
+                    # twice. If it does not, the job is "gone" and the run goes again.
+                    logger.warning("%s: run %s may be on %s: %s", site, run_id, node.url, exc)
                 node.placed += 1
                 logger.info("%s: run %s scheduled on %s", site, run_id, node.url)
                 return ScrapydJob(self, node, run_id)
@@ -155,6 +178,7 @@ class ScrapydJob:
         self.job_id = job_id
         self._silent_since: float | None = None
         self._cancelled = False
+        self._kill_sent = 0.0  # time.monotonic() of the last KILL asked for
 
     def _where(self) -> tuple[str, dict[str, Any]] | None:
         """("pending"|"running"|"finished", the job's entry), ("gone", {}), or None: no answer."""
@@ -170,6 +194,7 @@ class ScrapydJob:
 
     def wait(self, timeout: float | None) -> Ended | None:
         deadline = None if timeout is None else time.monotonic() + timeout
+        pause = self.executor.poll
         while True:
             found = self._where()
             now = time.monotonic()
@@ -188,8 +213,12 @@ class ScrapydJob:
                 state, entry = found
                 if state == "running" and self.pid is None:
                     self.pid = entry.get("pid")
+                if state == "running" and self._kill_sent and now - self._kill_sent >= pause:
+                    self._cancel("KILL")  # the last one was lost or not yet acted on
                 if state == "finished":
-                    log = f" (its log: {entry['log_url']})" if entry.get("log_url") else ""
+                    log = (
+                        f" (its log: {self.node}{entry['log_url']})" if entry.get("log_url") else ""
+                    )
                     if self._cancelled:  # stopped while it started, before it had a run
                         return Ended(clean=False, how=f"cancelled on {self.node}{log}")
                     return Ended(
@@ -201,18 +230,17 @@ class ScrapydJob:
                 if state == "gone":
                     if self._cancelled:
                         return Ended(clean=False, how=f"cancelled on {self.node} before it started")
-                    return Ended(
-                        clean=False,
-                        how=f"node {self.node} no longer knows job {self.job_id} (restarted?)",
-                        lost=True,
-                    )
+                    how = f"node {self.node} no longer knows job {self.job_id} (restarted?)"
+                    self.executor._down(self._node, how)  # the retry goes to another node
+                    return Ended(clean=False, how=how, lost=True)
             if deadline is not None and now >= deadline:
                 return None
-            pause = self.executor.poll
             time.sleep(pause if deadline is None else max(0.0, min(pause, deadline - now)))
 
     def _cancel(self, signal: str) -> None:
         self._cancelled = True
+        if signal == "KILL":
+            self._kill_sent = time.monotonic()
         data = {"project": self.executor.project, "job": self.job_id, "signal": signal}
         try:
             self.executor.call(self._node, "cancel.json", data)
@@ -225,4 +253,7 @@ class ScrapydJob:
 
     def kill(self) -> None:
         # The crawl's extraction workers exit when it dies (they watch a pipe only it writes).
+        # Asked again while the job still runs (wait): a cancel that got lost must not leave
+        # a crawl going past its timeout.
+        self._kill_sent = time.monotonic()
         self._cancel("KILL")

@@ -191,6 +191,7 @@ class MongoStore:
         self.safe_uri = safe_uri
         self.retry_seconds = 120.0
         self._client = owns_client
+        self._skew: float | None = None  # server clock minus ours (clock), measured once
         self.articles = db["articles"]
         self.aliases = db["aliases"]
         self.versions_c = db["versions"]
@@ -970,13 +971,28 @@ class MongoStore:
         return info
 
     # --- locks: leases that expire unless their holder renews them ---------------------------
+    def clock(self) -> float:
+        """Now, in seconds since the epoch, by the server's clock: leases are taken and judged
+        on several machines, whose own clocks may disagree by more than a lease's margin."""
+        if self._skew is None:
+            self._skew = 0.0
+            try:
+                sent = time.time()
+                hello = self.db.command("hello")
+                back = time.time()
+                server = hello["localTime"].replace(tzinfo=UTC).timestamp()
+                self._skew = server - (sent + back) / 2
+            except Exception as exc:  # an old server or mongomock: this machine's clock
+                logger.debug("server time unknown (%s); leases use this machine's clock", exc)
+        return time.time() + self._skew
+
     @_retrying
     def lock(self, name: str, info: dict[str, Any]) -> MongoLease | None:
         from pymongo import ReturnDocument
         from pymongo.errors import DuplicateKeyError
 
         token = uuid.uuid4().hex
-        now = time.time()
+        now = self.clock()
         try:
             self.locks_c.find_one_and_update(
                 {"_id": name, "expires_at": {"$lt": now}},
@@ -1007,7 +1023,7 @@ class MongoStore:
 
     @_retrying
     def lock_holder(self, name: str) -> dict[str, Any] | None:
-        doc = self.locks_c.find_one({"_id": name, "expires_at": {"$gte": time.time()}})
+        doc = self.locks_c.find_one({"_id": name, "expires_at": {"$gte": self.clock()}})
         if doc is None or process_gone(doc.get("info")):
             return None
         return dict(doc.get("info") or {})
@@ -1026,7 +1042,7 @@ class MongoLease:
         self._store = store
         self._token = token
         _LIVE_TOKENS.add(token)
-        self._renewed = time.time()  # the lease runs until LEASE_SECONDS after this
+        self._renewed = store.clock()  # the lease runs until LEASE_SECONDS after this
         self._lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._renew, name=f"lease-{name}", daemon=True)
@@ -1034,7 +1050,7 @@ class MongoLease:
 
     def _renew(self) -> None:
         while not self._stop.wait(LEASE_SECONDS / 3):
-            now = time.time()
+            now = self._store.clock()
             try:
                 res = self._store.locks_c.update_one(
                     {"_id": self.name, "holder": self._token},
@@ -1053,7 +1069,7 @@ class MongoLease:
         # Not ours once another process may take it (unrenewed past its expiry), and a little
         # before: the holder stops acting on it before anyone else can start.
         deadline = self._renewed + LEASE_SECONDS * 5 / 6
-        return not (self._stop.is_set() or self._lost) and time.time() < deadline
+        return not (self._stop.is_set() or self._lost) and self._store.clock() < deadline
 
     def release(self) -> None:
         if self._stop.is_set():

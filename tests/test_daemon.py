@@ -523,7 +523,10 @@ def test_missed_run_happens_once_and_sighup_reloads(
     d.store.finish_run(old, "ok", {}, None)  # ~3650 daily runs missed since
     d.start()
 
-    run = wait_for("the catch-up run", lambda: (r := d.runs("good")[0]).status == "ok" and r)
+    run = wait_for(
+        "the catch-up run",
+        lambda: (r := d.runs("good")[0]).id != old and r.status == "ok" and r,
+    )
     beat = wait_for(
         "a heartbeat after the run",
         lambda: (

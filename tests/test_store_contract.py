@@ -477,3 +477,24 @@ def test_a_lease_nobody_renews_expires_and_is_taken_over(
     assert taker.held() and not dead.held()
     assert store.lock_holder("daemon") == {"pid": 1, "host": "box3"}
     taker.release()
+
+
+def test_leases_are_timed_by_the_servers_clock(store: Any) -> None:
+    """Daemons on machines whose clocks disagree must agree on when a lease expires: MongoDB
+    leases are stamped and judged by the server's clock (measured once per store)."""
+    from datetime import UTC, datetime, timedelta
+
+    import storage.mongo
+
+    if not isinstance(store, storage.mongo.MongoStore):
+        pytest.skip("SQLite's locks are OS locks: no clock involved")
+    server_now = datetime.now(UTC) + timedelta(seconds=100)  # this machine is 100 s behind
+    store.db.command = lambda *a, **k: {"localTime": server_now.replace(tzinfo=None)}
+    store._skew = None
+    assert abs(store.clock() - (time.time() + 100)) < 5
+    lease = store.lock("daemon", {"pid": 1, "host": "h"})
+    assert lease is not None
+    expires = store.locks_c.find_one({"_id": "daemon"})["expires_at"]
+    assert abs(expires - (time.time() + 100 + storage.mongo.LEASE_SECONDS)) < 5
+    assert lease.held() and store.lock_holder("daemon") == {"pid": 1, "host": "h"}
+    lease.release()

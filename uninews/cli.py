@@ -860,9 +860,16 @@ def cmd_daemon(args: argparse.Namespace) -> int:
         if not sep:
             raise UsageError(f"--base-url takes SITE=URL, got {pair!r}")
         base_urls[name] = _base_url(url) or url
-    nodes = args.scrapyd_node or [
-        _node_url(u) for u in re.split(r"[\s,]+", os.environ.get("UNINEWS_SCRAPYD_NODES", "")) if u
-    ]
+    if args.executor not in ("local", "scrapyd"):  # from $UNINEWS_EXECUTOR: argparse trusts it
+        raise UsageError(f"$UNINEWS_EXECUTOR is local or scrapyd, not {args.executor!r}")
+    try:
+        nodes = args.scrapyd_node or [
+            _node_url(u)
+            for u in re.split(r"[\s,]+", os.environ.get("UNINEWS_SCRAPYD_NODES", ""))
+            if u
+        ]
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"$UNINEWS_SCRAPYD_NODES: {exc}") from None
     if args.executor == "scrapyd" and not nodes:
         raise UsageError("--executor scrapyd needs --scrapyd-node URL (or $UNINEWS_SCRAPYD_NODES)")
     if args.executor == "local" and nodes:
@@ -892,6 +899,11 @@ def _node_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise argparse.ArgumentTypeError(f"a Scrapyd node is an http(s) URL, not {value!r}")
+    if parts.username or parts.password:
+        # The URL goes into the run history, the heartbeat and the logs.
+        raise argparse.ArgumentTypeError(
+            "no credentials in a node's URL: set $UNINEWS_SCRAPYD_AUTH=USER:PASSWORD"
+        )
     return value.rstrip("/")
 
 
