@@ -126,12 +126,11 @@ def populate(store: ArchiveStore) -> Archive:
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
     """The app under a real uvicorn server on 127.0.0.1 (a free port), in a thread."""
-    import socket
-
     import uvicorn
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    from uninews.cli import listening_socket
+
+    sock = listening_socket("127.0.0.1", 0)  # as `uninews serve` makes it
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import socket
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -722,9 +723,25 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """`serve`'s own socket: a port in use is a one-line error here, not a server's traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Connections inherit it: a page goes out as headers then body, and with Nagle's algorithm
+    # the body waits for the browser's delayed ACK of the headers, 40 ms on every page of a
+    # kept-alive connection (bench: search page p50 48 -> 5 ms on 10,000 records).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    return sock
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import ipaddress
-    import socket
 
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
@@ -735,17 +752,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"--host {args.host} would open the archive to the network: give --token"
             " (or set UNINEWS_TOKEN), or keep the default 127.0.0.1"
         )
+    if args.token is not None and not (args.token.isascii() and args.token.isprintable()):
+        raise UsageError("the token must be printable ASCII (it travels in HTTP headers)")
     if args.token is not None and len(args.token) < 16:
         raise UsageError("the token is too short: use 16 characters or more")
-    # Our own socket: a port in use is a one-line error here, not a server's traceback.
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((args.host, args.port))
-    except OSError as exc:
-        sock.close()
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    sock = listening_socket(args.host, args.port)
     with _store(args) as store:
         import uvicorn
 

@@ -105,15 +105,17 @@ def create_app(
             given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
             given = given or request.cookies.get(TOKEN_COOKIE, "")
             in_url = request.query_params.get("token")
-            if in_url is not None and hmac.compare_digest(in_url, token):
+            if in_url is not None and _same(in_url, token):
                 # A link with the token: keep it in a cookie and take it out of the address
                 # bar (and of the history, and of any Referer).
                 rest = [(k, v) for k, v in parse_qsl(request.url.query) if k != "token"]
-                target = request.url.path + (f"?{urlencode(rest)}" if rest else "")
+                # "/" + the path without its leading slashes: //evil.example is no target.
+                path = "/" + str(request.scope["path"]).lstrip("/")
+                target = path + (f"?{urlencode(rest)}" if rest else "")
                 answer = RedirectResponse(target, status_code=303)
                 answer.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
                 return _secured(answer)
-            if not given or not hmac.compare_digest(given, token):
+            if not given or not _same(given, token):
                 return _secured(
                     _problem(request, 401, "this archive needs its token (?token=… once)")
                 )
@@ -125,6 +127,11 @@ def create_app(
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
+
+
+def _same(given: str, token: str) -> bool:
+    """A constant-time comparison that any text survives (compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode())
 
 
 def _secured(response: Response) -> Response:

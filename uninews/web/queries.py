@@ -15,7 +15,7 @@ from typing import Any
 
 from crawler.records import FILL_FIELDS
 from crawler.revisit import parse_instant
-from storage import ArchiveStore, RunRecord, SearchQuery
+from storage import ArchiveStore, RunRecord, SearchQuery, keys
 from storage.common import position
 from uninews.output import diff_parts, printable
 
@@ -46,7 +46,7 @@ def decode_cursor(text: str) -> tuple[str | None, str, str]:
             and isinstance(aid, str)
         ):
             return pub, first, aid
-    except (binascii.Error, ValueError, TypeError):
+    except (binascii.Error, ValueError, TypeError, RecursionError):  # [[[[…: too deep
         pass
     raise BadRequest("bad cursor: use the next_cursor of a previous page")
 
@@ -65,8 +65,17 @@ class Search:
         self.q = (self.q or "").strip() or None
         self.author = (self.author or "").strip() or None
         self.site = (self.site or "").strip() or None
-        if self.q and len(self.q) > MAX_QUERY:
-            raise BadRequest(f"the search text is over {MAX_QUERY} characters")
+        for name, value in (("search text", self.q), ("author", self.author), ("site", self.site)):
+            if value and len(value) > MAX_QUERY:
+                raise BadRequest(f"the {name} is over {MAX_QUERY} characters")
+        if self.q and not _indexed_terms(self.q):
+            # Punctuation alone, or one Chinese character: nothing the index can look up, so
+            # every record would be read, twice (results and count): too broad for a page
+            # anyone can request (`uninews search` still does it).
+            raise BadRequest(
+                f"bad search: nothing to look up in {self.q!r}; search a word, or two Chinese"
+                " characters or more"
+            )
         if self.since and self.until and self.since > self.until:
             raise BadRequest("since is after until")
 
@@ -200,9 +209,17 @@ class SiteView:
     daemon: dict[str, Any] = field(default_factory=dict)
 
 
+def _indexed_terms(text: str) -> list[str]:
+    """The terms of `text` the search index holds (words; Chinese as bigrams, so not a lone
+    character)."""
+    return [t for t in keys.search_terms(text) if len(t) > 1 or t.isascii()]
+
+
 def _months(counts: list[tuple[str, int]]) -> list[dict[str, Any]]:
     """Every month from the first to the last with its count (months without articles: 0),
     so a chart's gaps are real."""
+    # A record imported with a partial date ("2024") has no month to draw.
+    counts = [(k, n) for k, n in counts if re.fullmatch(r"\d{4}-\d{2}", k or "")]
     if not counts:
         return []
     have = dict(counts)
