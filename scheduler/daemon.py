@@ -260,7 +260,7 @@ class Daemon:
             "running": self.runner.running(),
             "placed": self.runner.placed(),
             "executor": self.opts.executor,
-            "nodes": getattr(self.executor, "state", dict)(),
+            "nodes": self.executor.state(),
             "max_parallel": self.opts.max_parallel,
             "log_dir": str(log_dir()),
         }

@@ -162,6 +162,9 @@ class Executor(Protocol):
     def where(self) -> str:
         """One line for the daemon's start-up log."""
 
+    def state(self) -> dict[str, str]:
+        """Each node's state for the heartbeat (none for local crawls)."""
+
 
 class StartError(Exception):
     """A crawl could not be started; the message says why in one line."""
@@ -177,6 +180,9 @@ class LocalExecutor:
 
     def where(self) -> str:
         return f"here, each in its own process (logs in {log_dir()})"
+
+    def state(self) -> dict[str, str]:
+        return {}
 
     def start(self, site: str, run_id: str, started_at: str) -> LocalJob:
         log_path = run_log_path(site, run_id)

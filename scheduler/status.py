@@ -111,8 +111,8 @@ def _next_from_schedule(site: Site, now: datetime) -> str | None:
 
 
 def _summary(run: RunRecord) -> str:
-    started, ended = _parse(run.started_at), _parse(run.ended_at)
-    took = f" in {_span((ended - started).total_seconds())}" if started and ended else ""
+    seconds = run.seconds()
+    took = f" in {_span(seconds)}" if seconds is not None else ""
     if run.status == "running":
         return "running"
     counts = ", ".join(count_label(run.counts.get(k, 0), k) for k in _SHOWN_COUNTS)

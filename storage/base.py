@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -132,6 +133,19 @@ class RunRecord:
     id: str | None = None  # also the job id when the run went to a Scrapyd node
     host: str | None = None  # the machine the crawl ran on
     node: str | None = None  # the Scrapyd node (its URL) it was scheduled on; None: a local run
+
+    def seconds(self) -> float | None:
+        """How long it ran; None while it runs (or when a time is unreadable)."""
+        if not self.ended_at:
+            return None
+        try:
+            end, start = (
+                datetime.fromisoformat(self.ended_at),
+                datetime.fromisoformat(self.started_at),
+            )
+            return (end - start).total_seconds()
+        except (TypeError, ValueError):  # unreadable, or one with an offset and one without
+            return None
 
     def as_dict(self) -> dict[str, Any]:
         return {

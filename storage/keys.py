@@ -104,6 +104,12 @@ def search_terms(text: str) -> list[str]:
     return terms
 
 
+def findable(term: str) -> bool:
+    """Whether a query term can be looked up in the index: a word or a CJK bigram. A lone CJK
+    character is indexed only where it stands alone, so a query for one must read the texts."""
+    return len(term) > 1 or term.isascii()
+
+
 def people(record: dict[str, Any]) -> list[str]:
     """Every person named in the byline, whatever the role."""
     names: list[str] = []

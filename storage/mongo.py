@@ -652,12 +652,12 @@ class MongoStore:
         exact = True
         if query.text:
             parts = [keys.search_terms(part) for part in query.text.split()]
-            terms = [t for ts in parts for t in ts if len(t) > 1 or t.isascii()]
+            terms = [t for ts in parts for t in ts if keys.findable(t)]
             if terms:
                 flt["terms"] = {"$all": sorted(set(terms))}
             # Each part one term: the terms decide; else (a lone CJK character, a longer
             # Chinese word whose bigrams must be adjacent) the text is checked here too.
-            exact = all(len(ts) == 1 and (len(ts[0]) > 1 or ts[0].isascii()) for ts in parts)
+            exact = all(len(ts) == 1 and keys.findable(ts[0]) for ts in parts)
         if query.author:
             flt["people"] = {"$regex": re.escape(query.author), "$options": "i"}
         if query.changed_since:

@@ -240,10 +240,8 @@ class SQLiteStore:
             if not readonly:
                 self._create_schema()
             # A read-only look at an archive older than these columns reads them as NULL.
-            self._run_cols = ", ".join(
-                c if c in {r[1] for r in self._db.execute("PRAGMA table_info(runs)")} else "NULL"
-                for c in ("host", "node")
-            )
+            run_cols = {r[1] for r in self._db.execute("PRAGMA table_info(runs)")}
+            self._run_cols = ", ".join(c if c in run_cols else "NULL" for c in ("host", "node"))
             have = {r[1] for r in self._db.execute("PRAGMA table_info(articles)").fetchall()}
             # A read-only look at an archive older than these columns reads them as NULL.
             self._cols = ", ".join(
@@ -1166,7 +1164,7 @@ def _dump(record: dict[str, Any]) -> str:
 def _fts_exact(text: str) -> bool:
     """Whether the FTS expression for `text` alone decides a match (no lone CJK characters)."""
     return all(
-        all(len(t) > 1 or t.isascii() for t in keys.search_terms(part)) and keys.search_terms(part)
+        (terms := keys.search_terms(part)) and all(keys.findable(t) for t in terms)
         for part in text.split()
     )
 
@@ -1175,9 +1173,8 @@ def _fts_query(text: str) -> str:
     """An FTS5 expression: each whitespace-separated part of `text` as a phrase of its terms."""
     phrases = []
     for part in text.split():
-        terms = keys.search_terms(part)
-        # A lone CJK character is not indexed on its own; the Python post-filter handles it.
-        terms = [t for t in terms if len(t) > 1 or t.isascii()]
+        # A lone CJK character is not looked up; the Python post-filter handles it.
+        terms = [t for t in keys.search_terms(part) if keys.findable(t)]
         if terms:
             phrases.append('"' + " ".join(terms) + '"')
     return " AND ".join(phrases)

@@ -338,6 +338,9 @@ class FakeExecutor:
     def where(self) -> str:
         return "nowhere"
 
+    def state(self) -> dict[str, str]:
+        return {}
+
     def start(self, site: str, run_id: str, started_at: str) -> FakeJob:
         self.entered.set()
         self.release.wait()

@@ -933,7 +933,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         {
             **row,
             "started": output.local_time(row["started_at"]),
-            "took": _took(row["started_at"], row["ended_at"]),
+            "took": _took(run.seconds()),
             # no node and no host: the run never started (no node took it, or no process)
             "where": row["node"] or (f"local: {row['host']}" if row["host"] else "-"),
             "counts": ", ".join(
@@ -941,7 +941,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 for k in ("inserted", "new_version", "errors")
             ),
         }
-        for row in rows
+        for row, run in zip(rows, runs, strict=True)
     ]
     cols = [
         ("id", "RUN (JOB) ID", 13),
@@ -960,13 +960,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _took(started: str | None, ended: str | None) -> str:
-    from datetime import datetime
-
-    if not started or not ended:
+def _took(seconds: float | None) -> str:
+    if seconds is None:
         return "-"
-    seconds = (datetime.fromisoformat(ended.replace("Z", "+00:00"))
-               - datetime.fromisoformat(started.replace("Z", "+00:00"))).total_seconds()  # fmt: skip
     return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f}m"
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from .layouts import Link, attr, esc, shorten, url_path, vsb_page_href
+from .layouts import Link, attr, esc, shorten, url_path, vsb_page_href, vsb_pager
 from .model import ListItem, Para, Photo, Story
 
 # ------------------------------------------------------------------ shared bits
@@ -315,41 +315,6 @@ def _v2_pager_classic(page: int, total: int, n_items: int, cat: str, uid: str) -
     )
 
 
-def _v2_pager_sys(page: int, total: int, n_items: int, cat: str) -> str:
-    """The newer pb_sys pager: span.p_first / p_prev / p_no / p_next / p_last."""
-    p = []
-    if page == 1:
-        p.append(
-            '<span class="p_first_d p_fun_d">首页</span><span class="p_prev_d p_fun_d">上页</span>'
-        )
-    else:
-        p.append(
-            f'<span class="p_first p_fun"><a href="{vsb_page_href(page, 1, total, cat)}">首页</a></span>'
-            f'<span class="p_prev p_fun"><a href="{vsb_page_href(page, page - 1, total, cat)}">上页</a></span>'
-        )
-    for k in range(1, total + 1):
-        if k == page:
-            p.append(f'<span class="p_no_d">{k}</span>')
-        else:
-            p.append(
-                f'<span class="p_no"><a href="{vsb_page_href(page, k, total, cat)}">{k}</a></span>'
-            )
-    if page >= total:
-        p.append(
-            '<span class="p_next_d p_fun_d">下页</span><span class="p_last_d p_fun_d">尾页</span>'
-        )
-    else:
-        p.append(
-            f'<span class="p_next p_fun"><a href="{vsb_page_href(page, page + 1, total, cat)}">下页</a></span>'
-            f'<span class="p_last p_fun"><a href="{vsb_page_href(page, total, total, cat)}">尾页</a></span>'
-        )
-    return (
-        '<div class="pb_sys_common pb_sys_normal pb_sys_style1" style="margin-top:10px;text-align:center;">'
-        f'<span class="p_t">共{n_items}条</span><span class="p_pages">{"".join(p)}</span>'
-        f'<span class="p_t">{page}/{total}</span></div>'
-    )
-
-
 def vsb2_listing(
     cat: str, items: Sequence[ListItem], page: int, total: int, n_items: int, pager: str
 ) -> bytes:
@@ -372,7 +337,7 @@ def vsb2_listing(
     pg = (
         _v2_pager_classic(page, total, n_items, cat, uid)
         if pager == "classic"
-        else _v2_pager_sys(page, total, n_items, cat)
+        else vsb_pager(page, total, n_items, cat)
     )
     batch = (
         "<script>_showDynClickBatch(["

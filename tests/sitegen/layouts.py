@@ -1052,6 +1052,41 @@ def vsb_page_href(from_page: int, to_page: int, total: int, cat: str = "zxdt") -
     return f"../{cat}.htm" if to_page == 1 else f"{total - to_page + 1}.htm"
 
 
+def vsb_pager(page: int, total: int, n_items: int, cat: str = "zxdt") -> str:
+    """VSB's pb_sys pager: span.p_first / p_prev / p_no / p_next / p_last, and the counts."""
+    p = []
+    if page == 1:
+        p.append(
+            '<span class="p_first_d p_fun_d">首页</span><span class="p_prev_d p_fun_d">上页</span>'
+        )
+    else:
+        p.append(
+            f'<span class="p_first p_fun"><a href="{vsb_page_href(page, 1, total, cat)}">首页</a></span>'
+            f'<span class="p_prev p_fun"><a href="{vsb_page_href(page, page - 1, total, cat)}">上页</a></span>'
+        )
+    for k in range(1, total + 1):
+        if k == page:
+            p.append(f'<span class="p_no_d">{k}</span>')
+        else:
+            p.append(
+                f'<span class="p_no"><a href="{vsb_page_href(page, k, total, cat)}">{k}</a></span>'
+            )
+    if page >= total:
+        p.append(
+            '<span class="p_next_d p_fun_d">下页</span><span class="p_last_d p_fun_d">尾页</span>'
+        )
+    else:
+        p.append(
+            f'<span class="p_next p_fun"><a href="{vsb_page_href(page, page + 1, total, cat)}">下页</a></span>'
+            f'<span class="p_last p_fun"><a href="{vsb_page_href(page, total, total, cat)}">尾页</a></span>'
+        )
+    return (
+        '<div class="pb_sys_common pb_sys_normal pb_sys_style1" style="margin-top:10px;text-align:center;">'
+        f'<span class="p_t">共{n_items}条</span><span class="p_pages">{"".join(p)}</span>'
+        f'<span class="p_t">{page}/{total}</span></div>'
+    )
+
+
 def vsb_listing(
     items: Sequence[ListItem], page: int, total_pages: int, total_items: int, cat: str = "zxdt"
 ) -> bytes:
@@ -1071,37 +1106,7 @@ def vsb_listing(
 </a></li>
 """
         )
-    p = []
-    if page == 1:
-        p.append(
-            '<span class="p_first_d p_fun_d">首页</span><span class="p_prev_d p_fun_d">上页</span>'
-        )
-    else:
-        p.append(
-            f'<span class="p_first p_fun"><a href="{vsb_page_href(page, 1, total_pages, cat)}">首页</a></span>'
-            f'<span class="p_prev p_fun"><a href="{vsb_page_href(page, page - 1, total_pages, cat)}">上页</a></span>'
-        )
-    for n in range(1, total_pages + 1):
-        if n == page:
-            p.append(f'<span class="p_no_d">{n}</span>')
-        else:
-            p.append(
-                f'<span class="p_no"><a href="{vsb_page_href(page, n, total_pages, cat)}">{n}</a></span>'
-            )
-    if page >= total_pages:
-        p.append(
-            '<span class="p_next_d p_fun_d">下页</span><span class="p_last_d p_fun_d">尾页</span>'
-        )
-    else:
-        p.append(
-            f'<span class="p_next p_fun"><a href="{vsb_page_href(page, page + 1, total_pages, cat)}">下页</a></span>'
-            f'<span class="p_last p_fun"><a href="{vsb_page_href(page, total_pages, total_pages, cat)}">尾页</a></span>'
-        )
-    pager = (
-        '<div class="pb_sys_common pb_sys_normal pb_sys_style1" style="margin-top:10px;text-align:center;">'
-        f'<span class="p_t">共{total_items}条</span><span class="p_pages">{"".join(p)}</span>'
-        f'<span class="p_t">{page}/{total_pages}</span></div>'
-    )
+    pager = vsb_pager(page, total_pages, total_items, cat)
     head = _c_head("最新动态-清华大学", up, "_jsq_(1182,'/list.jsp',-1,1765432109)")
     main = f"""<div class="banner_nr"><img src="{up}images/news_banner.jpg"></div>
 <div class="wrap">

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.records import FILL_FIELDS
-from crawler.revisit import parse_instant
-from storage import ArchiveStore, RunRecord, SearchQuery, keys
+from storage import ArchiveStore, SearchQuery, keys
 from storage.common import position
 from uninews.output import diff_parts, printable
 
@@ -68,7 +67,7 @@ class Search:
         for name, value in (("search text", self.q), ("author", self.author), ("site", self.site)):
             if value and len(value) > MAX_QUERY:
                 raise BadRequest(f"the {name} is over {MAX_QUERY} characters")
-        if self.q and not _indexed_terms(self.q):
+        if self.q and not any(keys.findable(t) for t in keys.search_terms(self.q)):
             # Punctuation alone, or one Chinese character: nothing the index can look up, so
             # every record would be read, twice (results and count): too broad for a page
             # anyone can request (`uninews search` still does it).
@@ -209,12 +208,6 @@ class SiteView:
     daemon: dict[str, Any] = field(default_factory=dict)
 
 
-def _indexed_terms(text: str) -> list[str]:
-    """The terms of `text` the search index holds (words; Chinese as bigrams, so not a lone
-    character)."""
-    return [t for t in keys.search_terms(text) if len(t) > 1 or t.isascii()]
-
-
 def _months(counts: list[tuple[str, int]]) -> list[dict[str, Any]]:
     """Every month from the first to the last with its count (months without articles: 0),
     so a chart's gaps are real."""
@@ -235,11 +228,6 @@ def _months(counts: list[tuple[str, int]]) -> list[dict[str, Any]]:
     return out
 
 
-def _seconds(run: RunRecord) -> float | None:
-    a, b = parse_instant(run.started_at), parse_instant(run.ended_at)
-    return round((b - a).total_seconds(), 1) if a and b else None
-
-
 def site_view(
     store: ArchiveStore, name: str, sites_dir: Path | None, status: dict[str, Any]
 ) -> SiteView:
@@ -250,7 +238,10 @@ def site_view(
     view = SiteView(name=name, summary=summary or {"site": name, "articles": 0})
     view.months = _months(store.monthly_counts(name))
     runs = store.runs(name, limit=20)
-    view.runs = [{**r.as_dict(), "seconds": _seconds(r)} for r in runs]
+    view.runs = [
+        {**r.as_dict(), "seconds": None if (s := r.seconds()) is None else round(s, 1)}
+        for r in runs
+    ]
     rated = [r for r in runs if r.counts.get("extracted")]
     for f in FILL_FIELDS:
         shares = [r.counts.get(f"filled_{f}", 0) / r.counts["extracted"] for r in rated]
