@@ -12,7 +12,7 @@ RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/uni
 
 # Only what the package needs; .dockerignore keeps the rest of the tree out of the context.
 WORKDIR /build
-COPY pyproject.toml README.md scrapy.cfg setup.py ./
+COPY pyproject.toml README.md scrapy.cfg setup.py constraints.txt ./
 COPY crawler/ crawler/
 COPY scheduler/ scheduler/
 COPY storage/ storage/
@@ -20,8 +20,9 @@ COPY uninews/ uninews/
 # /var/log/uninews and /var/lib/scrapyd are created owned by the user, so fresh named volumes
 # mounted there are too. /app keeps scrapy.cfg so `scrapy list` and `scrapy crawl SITE` work in
 # the container; /app/src keeps the project for scrapyd-deploy (compose profile `cluster`).
-# The `cluster` extra is Scrapyd and scrapyd-client: the same image is a node.
-RUN pip install --no-cache-dir .[cluster] \
+# The `cluster` extra is Scrapyd and scrapyd-client: the same image is a node. The versions
+# are the ones the tests passed with (constraints.txt).
+RUN pip install --no-cache-dir -c constraints.txt .[cluster] \
     && install -d -o uninews -g uninews /var/log/uninews /app /etc/uninews/sites /var/lib/scrapyd \
     && cp scrapy.cfg /app/ \
     && cp -r /build /app/src && chown -R uninews:uninews /app/src \

@@ -17,6 +17,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.extraction import EXTRACTION_FAILED
 from crawler.items import FetchedPage
 from crawler.records import filled_fields, prepare_page
+from crawler.revisit import decodes_worse, moved, same_article
 from crawler.workers import ExtractionPool
 from storage import (
     ArchiveStore,
@@ -41,6 +42,7 @@ def _raw(item: FetchedPage) -> RawPage:
         item.body,
         item.fetched_at,
         item.request_headers,
+        prior_encoding=item.revisit.encoding if item.revisit is not None else None,
     )
 
 
@@ -213,6 +215,37 @@ class ArchivePipeline:
         if self.owns_store and self.store is not None:
             self.store.close()
 
+    async def _judge_revisit(self, item: FetchedPage) -> None:
+        """What a revisit's page is before it may become a version: the archived article, or
+        not (a redirect to the home page, a listing, another article: withdrawn), or the same
+        page read wrongly (more decoding faults than before: an error, checked again)."""
+        assert self.store is not None and self.crawler.stats is not None
+        assert item.record is not None
+        rv = item.revisit
+        if decodes_worse(item.record, rv):
+            self.crawler.stats.inc_value("uninews/errors")
+            faults = (item.record.get("fetch") or {}).get("decode_faults")
+            logger.error(
+                "Revisit not stored: %s (it now decodes with %s faulty characters, the archived"
+                " version with %s: the server's charset, not an edit; checked again next time)",
+                item.url, faults, rv.decode_faults,
+            )  # fmt: skip
+            item.failed = True
+            raise DropItem(f"decodes worse than archived: {item.url}", log_level="DEBUG")
+        if not moved(item.url, item.final_url):
+            return
+        if not same_article(item.record, rv):
+            logger.info("%s redirects to %s, another page", item.url, item.final_url)
+            item.not_article = "redirected_elsewhere"
+            raise DropItem(f"redirected elsewhere: {item.url}", log_level="DEBUG")
+        try:
+            await asyncio.to_thread(self.store.add_alias, rv.article_id, item.final_url)
+        except Exception as exc:
+            halt_on_store_error(self.crawler, exc)
+            item.failed = True
+            raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from None
+        logger.info("Moved: %s is now at %s (kept as an alias)", item.url, item.final_url)
+
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, FetchedPage) or item.record is None:
             return item
@@ -222,6 +255,8 @@ class ArchivePipeline:
         if self.crawler.stats.get_value("uninews/store_error") is not None:
             item.failed = True  # the store already failed: the crawl is stopping
             raise DropItem(f"not stored: {item.url}", log_level="DEBUG")
+        if item.revisit is not None:
+            await self._judge_revisit(item)
         try:
             result = await asyncio.wrap_future(self.writer.submit(prepared))
         except RecordError as exc:

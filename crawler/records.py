@@ -74,6 +74,8 @@ def build_record(article: dict[str, Any], raw: RawPage, site: Site) -> dict[str,
             "content_type": raw.headers.get("Content-Type"),
             "length": len(raw.body),
             "layout": article.get("layout"),
+            "encoding": article.get("encoding") or None,
+            "decode_faults": article.get("decode_faults") or 0,
         },
         extractor_version=EXTRACTOR_VERSION,
     )
@@ -87,7 +89,11 @@ def extract_record(raw: RawPage, site: Site) -> dict[str, Any] | str:
     """
     try:
         article = extract_article(
-            raw.body, raw.url, site, content_type=raw.headers.get("Content-Type")
+            raw.body,
+            raw.url,
+            site,
+            content_type=raw.headers.get("Content-Type"),
+            prior_encoding=raw.prior_encoding,
         )
     except NotAnArticle as exc:
         return exc.reason

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -52,3 +53,28 @@ def parse_instant(value: str | None) -> datetime | None:
 def iso_utc(dt: datetime) -> str:
     """As the store writes instants: ISO 8601 UTC with microseconds and Z (sortable as text)."""
     return dt.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def moved(url: str, final_url: str) -> bool:
+    """Whether a fetch of `url` ended at another page (scheme, fragment and query order aside)."""
+    from storage.keys import url_key
+
+    return bool(final_url) and url_key(final_url) != url_key(url)
+
+
+def same_article(record: dict[str, Any], revisit: Any) -> bool:
+    """Whether the page a revisit was redirected to is the archived article at a new address:
+    the same headline and the same publish date. A home page, a listing or another article
+    has neither."""
+    title = " ".join((record.get("title") or "").split())
+    if not title or title != " ".join((revisit.title or "").split()):
+        return False
+    return (record.get("published_at") or "")[:10] == (revisit.published_at or "")[:10]
+
+
+def decodes_worse(record: dict[str, Any], revisit: Any) -> bool:
+    """Whether the page now decodes with more faults (replacement characters) than the
+    archived version did: a server's charset gone wrong, not an edit of the article."""
+    if revisit.decode_faults is None:
+        return False  # archived before the count was kept
+    return int((record.get("fetch") or {}).get("decode_faults") or 0) > revisit.decode_faults

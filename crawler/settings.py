@@ -30,6 +30,11 @@ DOWNLOADER_MIDDLEWARES = {
     # Our retry replaces Scrapy's: same codes, plus exponential backoff and Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Every page is decoded once where a panic of w3lib's native scanner costs one line.
+    "crawler.response_middlewares.ContainedDecodingMiddleware": 585,
+    # A page that refreshes itself, or shows itself before moving on, is a page, not a redirect.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.response_middlewares.HonestMetaRefreshMiddleware": 580,
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlProgress": 500,
@@ -39,6 +44,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 400,
 }
 LOG_LEVEL = os.environ.get("UNINEWS_LOG_LEVEL", "INFO")
+# A meta refresh to another page is followed only when a browser would leave at once (0 s).
+METAREFRESH_MAXDELAY = 1
 NEWSPIDER_MODULE = "crawler.spiders"
 # The HTTP cache is off: the archive itself keeps every raw page.
 HTTPCACHE_ENABLED = False

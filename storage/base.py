@@ -55,6 +55,9 @@ class RawPage:
     # The request headers as sent (after Scrapy's middlewares); None for pages fetched before
     # they were kept, or imported from a WARC file without its request record.
     request_headers: dict[str, str] | None = None
+    # The codec the archived version of this page was read with (a revisit's): evidence for
+    # decoding these bytes, never stored with them.
+    prior_encoding: str | None = None
 
     def as_meta(self) -> dict[str, Any]:
         return {
@@ -114,6 +117,12 @@ class Revisit:
     first_seen: str
     checks: int
     withdrawn: bool
+    # What the archived version says of itself: a redirect to a page with another title and
+    # date is not the same article; its codec is the evidence for decoding the page again; a
+    # page that decodes with more faults than it did is not an edit.
+    title: str | None = None
+    encoding: str | None = None
+    decode_faults: int | None = None
 
 
 @dataclass
@@ -217,6 +226,10 @@ class ArchiveStore(Protocol):
 
     def mark_gone(self, url: str, site: str, reason: str) -> None:
         """Remember a URL that is not an article (404, withdrawn stub) so crawls skip it."""
+
+    def add_alias(self, article_id: str, url: str) -> bool:
+        """Record `url` as another address of the article (it moved there). Never takes a URL
+        that is another article's own or alias: False then, and when the article is unknown."""
 
     def search(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
         """Records matching the query, newest publish time first."""

@@ -610,6 +610,20 @@ class MongoStore:
         return {u for k in hits for u in by_key[k]}
 
     @_retrying
+    def add_alias(self, article_id: str, url: str) -> bool:
+        key = keys.url_key(url)
+        own = self.articles.find_one({"_id": article_id}, {"url_key": 1})
+        if own is None:
+            return False
+        if own.get("url_key") == key:
+            return True  # its own URL: no self-alias
+        if self.articles.find_one({"url_key": key}, {"_id": 1}) is not None:
+            return False
+        self._add_alias(key, article_id, url, utcnow())
+        held = self.aliases.find_one({"_id": key}, {"article_id": 1})
+        return held is not None and held["article_id"] == article_id
+
+    @_retrying
     def mark_gone(self, url: str, site: str, reason: str) -> None:
         now = utcnow()
         self.gone.update_one(
@@ -862,7 +876,16 @@ class MongoStore:
             flt["pub_date"] = {"$gte": published_since[:10]}
         cursor = self.articles.find(
             flt,
-            {"url": 1, "first_seen": 1, "checks": 1, "withdrawn_at": 1, "published_at": 1},
+            {
+                "url": 1,
+                "first_seen": 1,
+                "checks": 1,
+                "withdrawn_at": 1,
+                "published_at": 1,
+                "title": 1,
+                "fetch.encoding": 1,
+                "fetch.decode_faults": 1,
+            },
         ).sort(order)
         if limit:
             cursor = cursor.limit(limit)
@@ -882,6 +905,9 @@ class MongoStore:
                     doc["first_seen"],
                     int(doc.get("checks") or 0),
                     doc.get("withdrawn_at") is not None,
+                    doc.get("title"),
+                    (doc.get("fetch") or {}).get("encoding"),
+                    (doc.get("fetch") or {}).get("decode_faults"),
                 )
             )
         return out

@@ -654,6 +654,24 @@ class SQLiteStore:
         return found
 
     @_guarded
+    @_guarded
+    def add_alias(self, article_id: str, url: str) -> bool:
+        key = keys.url_key(url)
+        with self._lock, self._tx() as db:
+            own = db.execute("SELECT url_key FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if own is None:
+                return False
+            if own[0] == key:
+                return True  # its own URL: no self-alias
+            if db.execute("SELECT 1 FROM articles WHERE url_key = ?", (key,)).fetchone():
+                return False
+            db.execute(
+                "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)",
+                (key, article_id, url, utcnow()),
+            )
+            held = db.execute("SELECT article_id FROM aliases WHERE url_key = ?", (key,)).fetchone()
+            return held is not None and held[0] == article_id
+
     def mark_gone(self, url: str, site: str, reason: str) -> None:
         now = utcnow()
         with self._lock, self._tx() as db:
@@ -1087,12 +1105,14 @@ class SQLiteStore:
             rows = self._db.execute(sql, params).fetchall()
         for aid, url, first_seen, checks, withdrawn_at, record, headers in rows:
             try:
-                published = json.loads(record).get("published_at")
+                rec = json.loads(record)
+                fetch = rec.get("fetch") or {}
             except (ValueError, AttributeError):
-                published = None
+                rec, fetch = {}, {}
             validators = _validators(json.loads(headers) if headers else {})
-            out.append(Revisit(aid, url, *validators, published, first_seen, checks or 0,
-                               bool(withdrawn_at)))  # fmt: skip
+            out.append(Revisit(aid, url, *validators, rec.get("published_at"), first_seen,
+                               checks or 0, bool(withdrawn_at), rec.get("title"),
+                               fetch.get("encoding"), fetch.get("decode_faults")))  # fmt: skip
         return out
 
     @_guarded

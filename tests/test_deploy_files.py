@@ -340,7 +340,10 @@ def test_dockerfile_runs_uninews_as_non_root() -> None:
     assert users[-1].split(":")[0] not in ("root", "0")
     assert _exec_form(next(a for i, a in reversed(instr) if i == "ENTRYPOINT")) == ["uninews"]
     assert _exec_form(next(a for i, a in reversed(instr) if i == "CMD")) == ["daemon"]
-    assert any(i == "RUN" and "pip install --no-cache-dir ." in a for i, a in instr)
+    # The image installs the versions the tests passed with.
+    assert any(
+        i == "RUN" and "pip install --no-cache-dir -c constraints.txt ." in a for i, a in instr
+    )
 
 
 def test_dockerfile_copies_what_exists_and_is_not_ignored() -> None:
@@ -700,3 +703,29 @@ def test_doc_queries_work_on_the_documents_the_store_writes(archive: tuple[Any, 
     assert [(g["_id"]["reason"], g["urls"]) for g in gone] == [("http_404", 2), ("listing", 1)]
     _snippet('db.gone.find({reason: "http_404"}')
     assert db.gone.count_documents({"reason": "http_404"}) == 2
+
+
+# --- reproducible installs ------------------------------------------------------------------------
+def test_every_dependency_is_pinned_and_every_install_uses_the_pins() -> None:
+    """A fresh machine installs what the tests passed with: constraints.txt pins each direct
+    dependency (and the extras'), and the README, CI and the image install through it."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    wanted = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        wanted += extra
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: {line!r} is not an exact pin"
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    for spec in wanted:
+        name = re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[; ]", spec, maxsplit=1)[0]).lower()
+        assert name in pins, f"{name} is not pinned in constraints.txt"
+    readme = (ROOT / "README.md").read_text("utf-8")
+    installs = re.findall(r"pip install [^\n&]*", readme)
+    assert installs and all("-c constraints.txt" in cmd for cmd in installs[:2]), installs
+    assert "-c constraints.txt" in (ROOT / ".ci" / "run").read_text("utf-8")

@@ -498,3 +498,29 @@ def test_leases_are_timed_by_the_servers_clock(store: Any) -> None:
     assert abs(expires - (time.time() + 100 + storage.mongo.LEASE_SECONDS)) < 5
     assert lease.held() and store.lock_holder("daemon") == {"pid": 1, "host": "h"}
     lease.release()
+
+
+def test_a_moved_article_keeps_its_new_address_as_an_alias(store: Any) -> None:
+    a = store.upsert(rec("http://x.edu/old/1.htm"), raw("http://x.edu/old/1.htm"))
+    b = store.upsert(rec("http://x.edu/old/2.htm", text=BODY + "二"))
+    assert store.add_alias(a.article_id, "http://x.edu/new/1.htm")
+    assert store.add_alias(a.article_id, "http://x.edu/new/1.htm")  # idempotent
+    assert store.get("http://x.edu/new/1.htm")["id"] == a.article_id
+    assert "http://x.edu/new/1.htm" in store.known_urls(["http://x.edu/new/1.htm"])
+    # Never another article's address, never its own as an alias, never for an unknown id.
+    assert not store.add_alias(a.article_id, "http://x.edu/old/2.htm")
+    assert not store.add_alias(b.article_id, "http://x.edu/new/1.htm")
+    assert store.get("http://x.edu/old/2.htm")["id"] == b.article_id
+    assert store.add_alias(a.article_id, "https://x.edu/old/1.htm#top")
+    assert store.get(a.article_id).get("aliases") == ["http://x.edu/new/1.htm"]
+    assert not store.add_alias("0" * 16, "http://x.edu/new/9.htm")
+    # The next crawl of the new address finds the article there: no second article.
+    again = store.upsert(rec("http://x.edu/new/1.htm"))
+    assert again.article_id == a.article_id and store.count() == 2
+
+
+def test_revisits_carry_what_the_archived_version_says_of_itself(store: Any) -> None:
+    fetch = {"encoding": "gb18030", "decode_faults": 0, "status": 200}
+    store.upsert(rec("http://x.edu/1.htm", fetch=fetch))
+    [rv] = store.revisits("example")
+    assert (rv.title, rv.encoding, rv.decode_faults) == (rec()["title"], "gb18030", 0)

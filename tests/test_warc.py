@@ -335,3 +335,51 @@ def test_an_archive_from_before_request_headers_exports_and_upgrades(tmp_path: P
     assert [c.stored for c in caps] == [True, False] and caps[1].raw.request_headers == {
         "User-Agent": "u"
     }
+
+
+def _warc_of(path: Path, pages: dict[int, str], *, gz: bool, cut: int = 0) -> None:
+    """A WARC of these article pages, in order; its last `cut` bytes removed (a cut copy)."""
+    buf = BytesIO()
+    writer = WARCWriter(buf, gzip=gz)
+    for n, html in pages.items():
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            f"{ORIGIN}/news/{n}.html", "response", payload=BytesIO(html.encode()), http_headers=http
+        ))  # fmt: skip
+    data = buf.getvalue()
+    path.write_bytes(data[: len(data) - cut])
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_a_cut_record_is_reported_and_skipped_never_stored(tmp_path: Path, gz: bool) -> None:
+    sites = tmp_path / "sites"
+    site_file(sites)
+    store = f"sqlite:///{tmp_path / 'a.db'}"
+    first = tmp_path / "first.warc"
+    _warc_of(first, {n: article_html(n, n) for n in (1, 2, 3)}, gz=False)
+    assert _counts(_import(first, store, sites).stdout)["new"] == 3
+    # A later capture, every page edited, copied incompletely: the last record is cut.
+    edited = {
+        n: article_html(n, n).replace("opened a new", "opened a brand-new") for n in (1, 2, 3)
+    }
+    cut = tmp_path / ("later.warc.gz" if gz else "later.warc")
+    _warc_of(cut, edited, gz=gz, cut=60 if gz else 700)
+    for attempt in (1, 2):  # the file is never marked done, and nothing is stored twice
+        done = _import(cut, store, sites)
+        assert done.returncode == 1, (attempt, done.stdout, done.stderr)
+        assert "cut short at record 3" in done.stdout + done.stderr
+        c = _counts(done.stdout)
+        assert c["truncated records skipped"] == 1, done.stdout
+        assert c["updated"] == 2  # the file's totals, so far (the second run reads only record 3)
+        assert "Traceback" not in done.stderr
+    s = open_store(store)
+    try:
+        whole = s.get(f"{ORIGIN}/news/3.html")
+        assert whole is not None and whole["version"] == 1 and "brand-new" not in whole["text"]
+        assert whole["text"].endswith("(Story 3.)") and whole["published_at"].startswith(
+            "2024-03-03"
+        )
+        assert s.get(f"{ORIGIN}/news/1.html")["version"] == 2  # type: ignore[index]
+        assert s.count() == 3
+    finally:
+        s.close()

@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import logging
 import signal
+import zlib
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ LABELS = (
     ("off_site", "page of another site", "pages of other sites"),
     ("revisits", "revisit record", "revisit records"),
     ("too_large", "too large", "too large"),
+    ("truncated", "truncated record skipped", "truncated records skipped"),
     ("would_insert", "would be new", "would be new"),
     ("would_check", "archived already", "archived already"),
 )
@@ -52,6 +54,44 @@ _ALWAYS = {"inserted", "new_version", "unchanged", "duplicate", "not_article", "
 _ALWAYS_DRY = {"would_insert", "would_check", "not_article", "errors"}
 # The body is decoded by warcio; these headers described it on the wire.
 _WIRE_ONLY = {"content-encoding", "transfer-encoding"}
+
+
+class Truncated(Exception):
+    """A record ends before its declared length: the file was cut (a copy or a crawl that
+    died). Its partial payload must never be stored: it would replace a whole article."""
+
+
+class _Inflated:
+    """A gzipped WARC read through `gzip`, where a member cut short is an error: warcio's
+    own inflater, and its iterator, take the EOFError for the end of the file and drop the
+    cut record without a word. What inflates before the cut is returned first."""
+
+    def __init__(self, fh: Any) -> None:
+        self._gz = gzip.GzipFile(fileobj=fh)
+        self._cut = False
+
+    def read(self, size: int = -1) -> bytes:
+        out = bytearray()
+        while size < 0 or len(out) < size:
+            if self._cut:
+                if out:
+                    break
+                raise Truncated("its compressed data ends early")
+            try:
+                chunk = self._gz.read1(65536 if size < 0 else size - len(out))
+            except EOFError:
+                self._cut = True
+                continue
+            if not chunk:
+                break
+            out += chunk
+        return bytes(out)
+
+    def tell(self) -> int:
+        return self._gz.tell()
+
+    def close(self) -> None:
+        self._gz.close()
 
 
 class Interrupted(Exception):
@@ -199,10 +239,14 @@ class WarcImport:
             result.error = problem
             return result
         pending: deque[tuple[int, RawPage, Any]] = deque()
+        truncated = 0
         handled = skip  # records before this one are read (and, once stored, done with)
         try:
             with path.open("rb") as fh:
-                for index, record in enumerate(ArchiveIterator(fh, arc2warc=True)):
+                gz = fh.read(2) == b"\x1f\x8b"
+                fh.seek(0)
+                stream: Any = _Inflated(fh) if gz else fh
+                for index, record in enumerate(ArchiveIterator(stream, arc2warc=True)):
                     if index < skip:
                         continue
                     if self.stops.received is not None:
@@ -220,10 +264,23 @@ class WarcImport:
             result.error = (
                 f"damaged after record {handled} ({why}); the records before are imported"
             )
+        except Truncated as exc:
+            truncated = 1
+            result.error = (
+                f"cut short at record {handled + 1} ({exc}): it is skipped, the records"
+                " before are imported"
+            )
+        except (zlib.error, gzip.BadGzipFile) as exc:
+            result.error = (
+                f"damaged after record {handled} (compressed data: {exc}); the records before"
+                " are imported"
+            )
         except OSError as exc:
             result.error = f"cannot read it: {exc.strerror or exc}"
         done = self.stops.received is None and result.error is None
         self._store(pending, result, key, upto=handled, done=done)
+        # Counted after the place is saved: the cut record is read again by the next run.
+        result.counts["truncated"] += truncated
         result.records = handled
         return result
 
@@ -257,6 +314,11 @@ class WarcImport:
         if len(body) > DOWNLOAD_MAXSIZE:
             counts["too_large"] += 1
             return None
+        while record.raw_stream.read(65536):  # what the decoder left (a chunked trailer)
+            pass
+        missing = getattr(record.raw_stream, "limit", 0)
+        if missing:  # the block is shorter than its WARC Content-Length says
+            raise Truncated(f"{url}: {missing} bytes of its payload are missing")
         headers: dict[str, str] = {}
         for name, value in record.http_headers.headers:
             if name.lower() not in _WIRE_ONLY:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import lxml.etree
 import lxml.html
-from w3lib.encoding import html_to_unicode
 
 from crawler.extraction.article import Article, Attachment, Image, NotAnArticle
+from crawler.extraction.decoding import decode_faults, decode_html, html_encoding_and_text
 from crawler.extraction.pages import page_class
 
 if TYPE_CHECKING:
@@ -21,12 +21,6 @@ logger = logging.getLogger(__name__)
 EXTRACTOR_VERSION = "2"  # 2: visible headlines, people only, CMS meta lines, page offsets
 # The NotAnArticle reason for a page extraction itself failed on (a bug of ours, not the page's).
 EXTRACTION_FAILED = "extraction_failed"
-
-
-def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Bytes to text: BOM, then the HTTP header, then the meta tag, then detection (never mojibake)."""
-    _, text = html_to_unicode(content_type, body)
-    return text
 
 
 # What a PDF, image, archive or office file starts with: served at an article URL, such bytes
@@ -76,6 +70,7 @@ def extract_article(
     site: Site | None = None,
     *,
     content_type: str | None = None,
+    prior_encoding: str | None = None,
 ) -> Article:
     """Extract one article from a page.
 
@@ -84,6 +79,7 @@ def extract_article(
         url: the page's URL (relative links and layout rules use it).
         site: the site whose timezone, language, layout and `selectors` apply, if known.
         content_type: the HTTP Content-Type header, when the bytes came with one.
+        prior_encoding: the codec an earlier fetch of this page was read with (a revisit).
 
     Returns:
         The Article; raises NotAnArticle for redirect stubs, empty shells and listings.
@@ -92,7 +88,11 @@ def extract_article(
         kind = binary_kind(html, content_type)
         if kind:
             raise NotAnArticle("not_html", kind)
-    text = decode_html(html, content_type) if isinstance(html, bytes) else html
+    encoding = ""
+    if isinstance(html, bytes):
+        encoding, text = html_encoding_and_text(html, content_type, prior=prior_encoding)
+    else:
+        text = html
     if not text.strip():
         raise NotAnArticle("empty", "the page is empty")
     try:
@@ -102,7 +102,10 @@ def extract_article(
     url = url or ""
     try:
         page = page_class(url, site, text)(text, url, tree, site)
-        return page.to_article()
+        article = page.to_article()
+        article.encoding = encoding
+        article.decode_faults = decode_faults(article.text)
+        return article
     except NotAnArticle:
         raise
     except Exception as exc:

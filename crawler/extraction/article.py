@@ -63,6 +63,8 @@ class Article:
     language: str | None = None
     keywords: list[str] = field(default_factory=list)
     layout: str = "generic"  # which page object produced it
+    encoding: str = ""  # the codec the page was read with (fetch metadata)
+    decode_faults: int = 0  # replacement characters and C1 controls the decoding left
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -405,6 +405,12 @@ class NewsSpider(scrapy.Spider):
         if response.status in GONE_STATUSES:
             self._checked(revisit, WITHDRAWN)
             return
+        if not response.body.strip():
+            # A server fault, not a withdrawal: the article stays due and is checked again.
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("uninews/errors")
+            logger.error("Revisit failed: %s (an empty %d answer)", revisit.url, response.status)
+            return
         item = next(self.parse_article(response, None, None, revisit.url))  # type: ignore[arg-type]
         item.revisit = revisit
         yield item
