@@ -111,3 +111,21 @@ def test_crawl_archives_pages_that_refresh_themselves_or_choke_the_decoder(tmp_p
     assert records[f"{ORIGIN}/news/3.html"]["title"] == "Story number 3 about the new laboratory"
     # The instant refresh was followed: the record is the page it leads to.
     assert "Story 5" in str(records[f"{ORIGIN}/news/4.html"]["text"])
+
+
+def test_a_panic_inside_a_page_object_fails_that_page_only(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A panic deeper in extraction (any native library a page object calls) is the page's
+    extraction failure, never a dead extraction worker."""
+    from crawler.extraction import EXTRACTION_FAILED
+    from crawler.extraction.pages.base import ArticlePage
+
+    def panics(self: object) -> None:
+        raise PanicException("index out of bounds")
+
+    monkeypatch.setattr(ArticlePage, "to_article", panics)
+    with pytest.raises(NotAnArticle) as caught:
+        extract_article(article_html(1).encode(), "http://x.example/a.html")
+    assert caught.value.reason == EXTRACTION_FAILED
+    assert "Traceback" not in capfd.readouterr().err

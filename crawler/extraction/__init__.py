@@ -9,7 +9,12 @@ import lxml.etree
 import lxml.html
 
 from crawler.extraction.article import Article, Attachment, Image, NotAnArticle
-from crawler.extraction.decoding import decode_faults, decode_html, html_encoding_and_text
+from crawler.extraction.decoding import (
+    decode_faults,
+    decode_html,
+    html_encoding_and_text,
+    is_panic,
+)
 from crawler.extraction.pages import page_class
 
 if TYPE_CHECKING:
@@ -108,9 +113,12 @@ def extract_article(
         return article
     except NotAnArticle:
         raise
-    except Exception as exc:
+    except BaseException as exc:
         # Whatever the bytes, the caller gets an article or NotAnArticle. This one is a fault of
-        # ours, not a verdict on the page: crawls count it as an error and fetch it again.
+        # ours, not a verdict on the page: crawls count it as an error and fetch it again. A
+        # native library's panic (a BaseException) too: it must not kill an extraction worker.
+        if not isinstance(exc, Exception) and not is_panic(exc):
+            raise
         logger.warning("Extraction failed on %s: %s: %s", url, type(exc).__name__, exc)
         logger.debug("Extraction traceback", exc_info=True)
         raise NotAnArticle(EXTRACTION_FAILED, f"{type(exc).__name__}: {exc}") from None
