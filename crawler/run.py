@@ -14,6 +14,7 @@ from typing import Any, cast
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler import rendering
 from crawler.records import FILL_FIELDS
 from crawler.sites import Site
 from storage import ArchiveStore, RunRecord, StorageError, open_store
@@ -211,6 +212,8 @@ def run_crawl(
     """Crawl `site` into the store and record the run; returns what happened."""
     from crawler.spiders.news import NewsSpider
 
+    if site.render != "none":
+        rendering.check(site.name, site.render)  # before the run: one line, nothing recorded
     stops = _StopSignals()
     store = open_store(store_uri)
     kind = mode if mode in ("backfill", "revisit") else "crawl"

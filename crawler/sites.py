@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -229,6 +229,11 @@ class Site(BaseModel):
         description="consecutive listing pages with no new article link that end a walk",
     )
     revisit: Revisit = Revisit()
+    render: Literal["none", "listings", "articles", "all"] = Field(
+        "none",
+        description="pages drawn by JavaScript, rendered in a headless Chromium first"
+        " (crawler/rendering.py)",
+    )
     path: str | None = Field(None, exclude=True)
 
     @field_validator("revisit", mode="before")

@@ -1004,12 +1004,13 @@ def main(argv: list[str] | None = None) -> int:
     from uninews import logs
 
     logs.configure(args.verbose, args.quiet, query=args.command not in LONG_WORK)
+    from crawler.rendering import RenderUnavailable
     from crawler.sites import SiteError
     from storage import StorageError
 
     try:
         return COMMANDS[args.command](args)
-    except (SiteError, StorageError, UsageError) as exc:
+    except (SiteError, StorageError, UsageError, RenderUnavailable) as exc:
         print(f"uninews: error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, (UsageError, SiteError)) else 1
     except KeyboardInterrupt:

@@ -25,6 +25,7 @@ from scrapy.http import Headers, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler import rendering
 from crawler.extraction import EXTRACTION_FAILED
 from crawler.items import FetchedPage
 from crawler.listing import (
@@ -138,6 +139,9 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.site.render != "none":
+            # Settings may still change here (Scrapy >= 2.11): the browser only for such sites.
+            rendering.configure(crawler.settings, spider.site.name, spider.site.render)
         uri = crawler.settings.get("UNINEWS_STORE")
         if uri:
             spider.store = open_store(uri)
@@ -360,12 +364,14 @@ class NewsSpider(scrapy.Spider):
         found = self._stored(
             "revisits", self.site.name, due_before=due, published_since=since, limit=cap or None
         )
+        rendered = self._render_meta("article")
         for rv in found or []:
             headers = {}
             # A conditional request: an unchanged page costs a 304, no download, no extraction.
-            if rv.etag:
+            # (Not for a page the browser renders: it is read as rendered, as it was archived.)
+            if rv.etag and not rendered:
                 headers["If-None-Match"] = rv.etag
-            if rv.last_modified:
+            if rv.last_modified and not rendered:
                 headers["If-Modified-Since"] = rv.last_modified
             yield Request(
                 self.urls.to_fetch(rv.url),
@@ -373,7 +379,7 @@ class NewsSpider(scrapy.Spider):
                 callback=self.parse_revisit,
                 errback=self.revisit_failed,
                 cb_kwargs={"revisit": rv},
-                meta={"handle_httpstatus_list": [304, *GONE_STATUSES]},
+                meta={"handle_httpstatus_list": [304, *GONE_STATUSES], **rendered},
                 dont_filter=True,
                 priority=5,
             )
@@ -443,6 +449,7 @@ class NewsSpider(scrapy.Spider):
             errback=self.listing_failed,
             cb_kwargs={"listing": listing, "page_no": page_no, "origin": url},
             priority=-page_no,
+            meta=self._render_meta("listing"),
         )
 
     def _in_range(self, item: ListedArticle) -> bool:
@@ -556,10 +563,15 @@ class NewsSpider(scrapy.Spider):
                 errback=self.article_failed,
                 cb_kwargs={"listing": listing, "page_no": page_no, "origin": item.url},
                 priority=10,
+                meta=self._render_meta("article"),
             )
         stats.inc_value("uninews/articles_requested", len(todo))
         stats.inc_value("uninews/articles_known", len([i for i in items if i.url in known]))
         return len(todo)
+
+    def _render_meta(self, kind: str) -> dict[str, Any]:
+        """A request of this kind (listing, article) for the browser, on sites that say so."""
+        return rendering.request_meta() if rendering.renders(self.site.render, kind) else {}
 
     def _source_request(self, url: str, callback: Any, depth: int = 1) -> Request:
         """A sitemap or feed: a one-page 'listing' of its own for progress accounting."""
