@@ -141,6 +141,11 @@ class CrawlProgress:
             "new": get("uninews/inserted", 0),
             "updated": get("uninews/new_version", 0),
             "errors": get("uninews/errors", 0),
+            # Revisits: a 304 fetches no article, so they are counted on their own.
+            "revisited": get("uninews/revisited", 0),
+            "not_modified": get("uninews/not_modified", 0),
+            "withdrawn": get("uninews/withdrawn", 0),
+            "reinstated": get("uninews/reinstated", 0),
         }
 
     def eta(self, spider: Any, elapsed: float) -> str | None:
@@ -159,30 +164,45 @@ class CrawlProgress:
         spider = self.crawler.spider
         c = self.counts()
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        rate = c["fetched"] / elapsed
+        done = c["fetched"] + c["not_modified"]  # a 304 is a page checked too
+        rate = done / elapsed
         reached = getattr(spider, "oldest_seen", None) or "-"
         eta = self.eta(spider, elapsed)
         if self.bar is not None:
             columns, lines = terminal_size(self.stream)
             self.bar.ncols, self.bar.nrows = columns - 1, lines
-            self.bar.n = c["fetched"]
+            self.bar.n = done
+            extra = (
+                {"revisited": c["revisited"], "304": c["not_modified"], "gone": c["withdrawn"]}
+                if c["revisited"]
+                else {}
+            )
             self.bar.set_postfix(
                 listing=c["listing_pages"],
                 new=c["new"],
+                updated=c["updated"],
+                **extra,
                 reached=reached,
                 eta=eta or "?",
                 refresh=False,
             )
             self.bar.refresh()
             return
+        revisits = (
+            f", {c['revisited']} revisited ({c['not_modified']} not modified, {c['withdrawn']}"
+            f" withdrawn, {c['reinstated']} reinstated)"
+            if c["revisited"]
+            else ""
+        )
         logger.info(
-            "Progress: %d listing pages, %d articles fetched (%d new, %d updated, %d errors),"
-            " reached %s, %.1f articles/s%s",
+            "Progress: %d listing pages, %d articles fetched (%d new, %d updated, %d errors)%s,"
+            " reached %s, %.1f pages/s%s",
             c["listing_pages"],
             c["fetched"],
             c["new"],
             c["updated"],
             c["errors"],
+            revisits,
             reached,
             rate,
             f", ETA {eta}" if eta else "",

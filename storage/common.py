@@ -125,11 +125,15 @@ def other_keys(record: dict[str, Any], canonical_key: str) -> list[tuple[str, st
 
 
 def with_changes(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Annotate each version (oldest first) with the fields that changed from the one before."""
+    """Annotate each version (oldest first) with the fields that changed from the one before,
+    and `first_seen`: the fetch that brought it, fixed for good (`stored_at` is the last time
+    that version was seen, which moves while it is the current one)."""
     for prev, cur in itertools.pairwise(versions):
         cur["changed"] = keys.changed_fields(prev["record"], cur["record"])
     if versions:
         versions[0]["changed"] = []
+    for v in versions:
+        v["first_seen"] = v["record"].get("fetched_at") or v.get("stored_at")
     return versions
 
 

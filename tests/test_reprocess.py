@@ -107,3 +107,19 @@ def test_mongo_store_retries_while_the_server_is_away(monkeypatch: Any) -> None:
         store.upsert({**rec, "url": "http://x.edu/2", "text": "other " * 30})
     assert "unreachable" in str(err.value)
     assert store.count() == 1
+
+
+def test_show_says_withdrawn_and_when(tmp_path: Path) -> None:
+    from storage.base import WITHDRAWN
+
+    uri = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    s = open_store(uri)
+    base = {"url": "http://x.edu/a/1.htm", "site": "x", "title": "Old title", "text": "Body " * 40,
+            "published_at": "2020-01-01T00:00:00+08:00"}  # fmt: skip
+    aid = s.upsert(base).article_id
+    s.record_check(aid, WITHDRAWN, "2026-11-28T12:00:00Z", None)
+    s.close()
+    out = uninews("show", "http://x.edu/a/1.htm", "--store", uri)
+    assert out.returncode == 0, out.stderr
+    [line] = [ln for ln in out.stdout.splitlines() if "withdrawn:" in ln]
+    assert "2026-11-28T12:00:00Z" in line

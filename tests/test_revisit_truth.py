@@ -114,3 +114,28 @@ def test_an_empty_answer_and_a_charset_flip_are_not_edits(tmp_path: Path) -> Non
         assert f"{ORIGIN}/news/1.html" in {r.url for r in s.revisits("tiny")}
     finally:
         s.close()
+
+
+def test_a_long_revisit_shows_its_checks_in_the_progress_lines(tmp_path: Path) -> None:
+    """Unchanged pages cost a 304 and fetch no article: the progress line counts the checks,
+    not "0 articles fetched" for the whole revisit."""
+    from tests.sitegen.server import LocalSite
+    from tests.tinysite import build
+
+    docroot = build(tmp_path / "www", [[1, 2, 3, 4, 5, 6]])
+    sites = tmp_path / "sites"
+    site_file(sites)
+    store = f"sqlite:///{tmp_path / 'a.db'}"
+    with LocalSite(docroot) as server:
+        assert summary_counts(crawl("tiny", sites, store, server.url).stdout)["new"] == 6
+        done = uninews("revisit", "tiny", "--all", "--sites-dir", str(sites), "--store", store,
+                       "--base-url", server.url, "-s", "AUTOTHROTTLE_ENABLED=false",
+                       "-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.25",
+                       "-s", "UNINEWS_EXTRACT_WORKERS=0", "-s", "UNINEWS_PROGRESS_INTERVAL=0.2")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    progress = [ln for ln in done.stderr.splitlines() if "Progress:" in ln]
+    assert progress, done.stderr
+    assert any(" revisited (" in ln and " not modified" in ln for ln in progress), progress
+    last = progress[-1]
+    checked = int(last.split(" revisited (")[0].rsplit(" ", 1)[-1])
+    assert 0 < checked <= 6

@@ -524,3 +524,16 @@ def test_revisits_carry_what_the_archived_version_says_of_itself(store: Any) -> 
     store.upsert(rec("http://x.edu/1.htm", fetch=fetch))
     [rv] = store.revisits("example")
     assert (rv.title, rv.encoding, rv.decode_faults) == (rec()["title"], "gb18030", 0)
+
+
+def test_a_versions_time_is_when_it_was_first_seen_and_never_moves(store: Any) -> None:
+    url = "http://x.edu/v/1.htm"
+    store.upsert(rec(url, fetched_at="2026-11-01T00:00:00Z"))
+    store.upsert(rec(url, title="改过的标题", fetched_at="2026-11-02T00:00:00Z"))
+    before = [(v["version"], v["first_seen"]) for v in store.versions(store.get(url)["id"])]
+    assert before == [(1, "2026-11-01T00:00:00Z"), (2, "2026-11-02T00:00:00Z")]
+    # Later fetches of the same content: the current version is seen again, not new.
+    store.upsert(rec(url, title="改过的标题", fetched_at="2026-11-05T00:00:00Z"))
+    store.upsert(rec(url, title="改过的标题", fetched_at="2026-11-09T00:00:00Z"))
+    after = [(v["version"], v["first_seen"]) for v in store.versions(store.get(url)["id"])]
+    assert after == before

@@ -558,7 +558,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 for v in versions:
                     changed = ", ".join(v["changed"]) or "first version"
                     title = output.printable(str(v["record"].get("title")), one_line=True)
-                    print(f"v{v['version']}  {v['stored_at']}  {changed}  {title}")
+                    print(f"v{v['version']}  {v['first_seen']}  {changed}  {title}")
             return 0
         if args.format == "json":
             print(json.dumps(rec, ensure_ascii=False, indent=2, default=str))

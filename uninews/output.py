@@ -220,6 +220,12 @@ def record_text(rec: dict[str, Any]) -> str:
         ("contributors", ", ".join(rec.get("contributors") or []) or None),
         ("language", rec.get("language")),
         ("version", rec.get("version")),
+        (
+            "withdrawn",
+            f"noticed {rec['withdrawn_at']} (kept as archived; the site no longer serves it)"
+            if rec.get("withdrawn_at")
+            else None,
+        ),
         ("fetched", rec.get("fetched_at")),
         ("aliases", ", ".join(rec.get("aliases") or []) or None),
     ]
@@ -273,7 +279,7 @@ def record_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
     """`diff_parts` as text: a header, each field's before and after, the text's line diff."""
     fields, text = diff_parts(old, new)
     lines = [
-        f"v{old['version']} ({old['stored_at']}) -> v{new['version']} ({new['stored_at']}):"
+        f"v{old['version']} ({old['first_seen']}) -> v{new['version']} ({new['first_seen']}):"
         f" {', '.join(new.get('changed') or []) or 'no field changed'}"
     ]
     for name, before, after in fields:

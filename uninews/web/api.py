@@ -55,7 +55,8 @@ class SearchPage(BaseModel):
 
 class Version(BaseModel):
     version: int
-    stored_at: str | None
+    first_seen: str | None = Field(None, description="when this version was first fetched")
+    stored_at: str | None = Field(description="when this version was last seen")
     changed: list[str] = Field(description="the fields that differ from the version before")
     record: Article
 
