@@ -106,8 +106,9 @@ def test_the_article_page_shows_every_field_and_its_versions(
     body = _text(diff.text)
     assert "Changes from v1 to v2" in body
     assert "清华首次举行基层党建工作现场述职评议会" in body  # the old title
-    assert re.search(r"<del>校党委书记陈旭作总结讲话。</del>", diff.text)
-    assert re.search(r"<ins>校党委书记陈旭作总结讲话，提出四点要求。</ins>", diff.text)
+    # Inside the changed line, only what changed is marked: the characters, not the line.
+    assert '<div class="del">校党委书记陈旭作总结讲话。</div>' in diff.text
+    assert '<div class="add">校党委书记陈旭作总结讲话<ins>，提出四点要求</ins>。</div>' in diff.text
     only = client.get(f"/articles/{archive.ids['102']}/diff")
     assert "only one version" in _text(only.text)
 

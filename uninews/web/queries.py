@@ -16,6 +16,7 @@ from typing import Any
 from crawler.records import FILL_FIELDS
 from storage import ArchiveStore, SearchQuery, keys
 from storage.common import position
+from uninews import textdiff
 from uninews.output import diff_parts, printable
 
 MAX_QUERY = 200  # characters of a search box
@@ -168,7 +169,9 @@ class Diff:
     old: dict[str, Any]
     new: dict[str, Any]
     fields: list[tuple[str, str, str]]
-    text: list[tuple[str, str]]  # (kind: same | add | del | hunk, line)
+    # (kind: same | add | del | hunk, [(mark: "" | del | ins, text), …]): a changed line with
+    # its changed characters (Chinese) or words marked
+    text: list[tuple[str, list[tuple[str, str]]]]
 
 
 def version_diff(
@@ -193,7 +196,7 @@ def version_diff(
     for line in lines[2:]:  # the ---/+++ header is shown as the page's own heading
         kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
         kinds.append((kind, line[1:] if kind in ("add", "del", "same") else line))
-    return all_versions, Diff(old=a, new=b, fields=fields, text=kinds)
+    return all_versions, Diff(old=a, new=b, fields=fields, text=textdiff.mark_lines(kinds))
 
 
 # --- sites ------------------------------------------------------------------------------------
