@@ -19,29 +19,29 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import lxml.html
 from lxml.html import HtmlElement
 
+from crawler.discover_columns import (
+    Candidate,
+    index_children,
+    page_candidates,
+    report_lines,
+)
 from crawler.extraction import NotAnArticle, decode_html, extract_article
 from crawler.extraction.article import Article
 from crawler.extraction.dates import find_date
 from crawler.extraction.pages import detect_family
 from crawler.extraction.text import fold, text_of
-from crawler.listing import links, next_page
+from crawler.listing import feed_entries, links, next_page
 from crawler.sites import Site
 
 logger = logging.getLogger(__name__)
 
-# Link text of news columns, in the languages of the sites we archive.
-NEWS_WORDS = re.compile(
-    r"新闻|要闻|动态|资讯|综合|通知|公告|快讯|头条|校园|学术|媒体|聚焦|"
-    r"\bnews\b|\bstories\b|\bpress\b|\bannouncements?\b|\bevents?\b|\bnewsroom\b|\bfeatures?\b",
-    re.I,
-)
-MAX_CANDIDATES = 12  # column pages looked at
+MAX_CANDIDATES = 24  # candidate pages fetched at most
 MIN_DATED_LINKS = 3  # a listing lists at least this many dated article links
 SAMPLE_PER_COLUMN = 3
 _ITEM = ("li", "tr", "dd", "article", "p")
@@ -308,6 +308,7 @@ class Discovery:
     report: list[str]
     site: Site
     columns: list[Column]
+    candidates: list[Candidate] = field(default_factory=list)
 
 
 def _hosts_of(start: str) -> set[str]:
@@ -315,18 +316,112 @@ def _hosts_of(start: str) -> set[str]:
     return {host}
 
 
-def _candidates(home: Fetched, hosts: set[str]) -> list[tuple[str, str]]:
-    """(URL, link text) of the home page's links that name a news column, best first."""
-    found: dict[str, str] = {}
-    for a in home.tree.iter("a"):
-        label = text_of(a) or fold(a.get("title"))
-        href = (a.get("href") or "").strip()
-        if not href or not label or len(label) > 20 or not NEWS_WORDS.search(label):
+def _find_columns(
+    fetch: Fetcher, home: Fetched, start_url: str, hosts: set[str]
+) -> tuple[list[Column], list[Candidate]]:
+    """The news columns the home page leads to, best first, and every candidate with its verdict.
+
+    Candidates are fetched in the order `page_candidates` gives (a heading's "MORE" link first,
+    then menus, then other links); a page that lists no dated articles itself, or only the
+    newest few of several columns it links with "MORE" (a column index: `xwzx.htm`), has its
+    own column links looked at, one level down.
+    """
+    listed = {i.url for i in dated_links(home.tree, home.url, hosts)}
+    candidates = page_candidates(home.tree, home.url, hosts, listed)
+    seen = {c.url for c in candidates} | {start_url, home.url}
+    queue = [c for c in candidates if not c.verdict and c.via != "feed"]
+    columns: list[Column] = []
+    fetched = 0
+    while queue:
+        cand = queue.pop(0)
+        if fetched >= MAX_CANDIDATES:
+            cand.verdict = f"not fetched: over the limit of {MAX_CANDIDATES} pages"
             continue
-        url = urljoin(home.url, href).split("#", 1)[0]
-        if urlsplit(url).hostname in hosts and url not in found:
-            found[url] = label
-    return list(found.items())[:MAX_CANDIDATES]
+        fetched += 1
+        got = fetch.get(cand.url)
+        if got is None:
+            cand.verdict = "dropped: cannot be fetched"
+            continue
+        tree = got.tree
+        listed = {i.url for i in dated_links(tree, got.url, hosts)}
+        children = (
+            [] if cand.via == "index" else index_children(tree, got.url, hosts, seen | listed)
+        )
+        column = _column_of(cand.url, cand.label, tree, got.url, start_url, hosts)
+        more = [c for c in children if c.via == "index" and not c.verdict]
+        if column is not None and column.next_url is None and _is_index(tree, got.url, hosts):
+            cand.verdict = (
+                "dropped: a column index (the newest items of the columns it links, no pages"
+                " of its own); its columns looked at"
+            )
+        elif column is None:
+            n = len(dated_links(tree, got.url, hosts))
+            cand.verdict = f"dropped: lists {n} dated article link(s), a column lists {MIN_DATED_LINKS} or more"
+            if more:
+                cand.verdict += "; its column links looked at"
+        elif any(c.url == cand.url for c in columns):
+            cand.verdict = "dropped: already a column"
+        else:
+            cand.score = len(column.items) + (10 if column.next_url else 0)
+            pager = "next page" if column.next_url else "no next page"
+            cand.verdict = f"kept: {len(column.items)} dated article links, {pager}"
+            columns.append(column)
+        for child in more:
+            seen.add(child.url)
+            candidates.append(child)
+            queue.append(child)
+    if not columns:
+        # The start page itself, when no link of it led to a listing: a home page shows the
+        # newest items of every column at once, which is no column of its own.
+        start = Candidate(start_url, "news", "start")
+        column = _column_of(start_url, "news", home.tree, home.url, start_url, hosts)
+        start.verdict = "kept: the page itself lists dated articles" if column else "dropped"
+        candidates.append(start)
+        columns = [column] if column else []
+    score = {c.url: c.score for c in candidates}
+    columns.sort(key=lambda col: -score.get(col.url, 0))
+    return columns, candidates
+
+
+def _column_of(
+    url: str, label: str, tree: HtmlElement, page_url: str, start_url: str, hosts: set[str]
+) -> Column | None:
+    """The page as a news column: its dated article links and their pattern, or None."""
+    items = dated_links(tree, page_url, hosts)
+    pattern = article_pattern([i.url for i in items])
+    if pattern is None:
+        return None
+    rx = re.compile(pattern)
+    items = [i for i in items if rx.search(_target(i.url))]
+    return Column(
+        url, label, items, pattern, next_page(tree, page_url, _probe_site(start_url, pattern))
+    )
+
+
+def _is_index(tree: HtmlElement, page_url: str, hosts: set[str]) -> bool:
+    """A page that shows a few items of two or more columns, each under a heading with a
+    "MORE" link: a home page or a column index, not a listing."""
+    headed = [c for c in page_candidates(tree, page_url, hosts) if c.via == "heading"]
+    return len({c.url for c in headed if not c.verdict}) >= 2
+
+
+def _feeds_of(
+    fetch: Fetcher, candidates: list[Candidate], start_url: str, pattern: str
+) -> list[str]:
+    """The feeds the home page advertises that list articles of the columns' pattern."""
+    probe = _probe_site(start_url, pattern)
+    out = []
+    for cand in candidates:
+        if cand.via != "feed":
+            continue
+        got = fetch.get(cand.url)
+        entries = feed_entries(got.body, got.url, probe) if got is not None else []
+        if len(entries) >= MIN_DATED_LINKS:
+            cand.verdict = f"kept: {len(entries)} article links"
+            out.append(cand.url)
+        else:
+            cand.verdict = f"dropped: {len(entries)} links to articles"
+    return out
 
 
 def discover(
@@ -346,36 +441,19 @@ def discover(
     if home is None:
         raise DiscoveryError(f"cannot fetch {start_url}")
     hosts = _hosts_of(start_url)
-    columns: list[Column] = []
-    pages: list[tuple[str, str, Fetched]] = []
-    for url, label in _candidates(home, hosts):
-        got = fetch.get(url)
-        if got is not None:
-            pages.append((url, label, got))
-    # The start page last, and only when no link of it led to a listing: a home page shows the
-    # newest items of every column at once, which is no column of its own.
-    pages.append((start_url, "news", home))
-    for url, label, got in pages:
-        if url == start_url and columns:
-            break
-        tree = got.tree
-        items = dated_links(tree, got.url, hosts)
-        pattern = article_pattern([i.url for i in items])
-        if pattern is None:
-            continue
-        rx = re.compile(pattern)
-        items = [i for i in items if rx.search(_target(i.url))]
-        if any(c.url == url for c in columns):
-            continue
-        probe = _probe_site(start_url, pattern)
-        columns.append(Column(url, label, items, pattern, next_page(tree, got.url, probe)))
+    columns, candidates = _find_columns(fetch, home, start_url, hosts)
     if not columns:
+        for line in report_lines(candidates):
+            logger.info("%s", line.strip())
         raise DiscoveryError(
             f"no news column found from {start_url}: no page it links to lists dated articles"
             " (try the address of a news list page)"
         )
-    pattern = _merge_patterns([c.pattern for c in columns])
+    pattern = _merge_patterns(columns)
     probe = _probe_site(start_url, pattern)
+    feeds = _feeds_of(fetch, candidates, start_url, pattern)
+    for line in report_lines(candidates):
+        logger.info("%s", line.strip())
     families: Counter[str] = Counter()
     for col in columns:
         for item in col.items[:SAMPLE_PER_COLUMN]:
@@ -405,13 +483,17 @@ def discover(
         language=lang,
         timezone=zone,
         listings=[c.url for c in columns],
+        feeds=feeds,
         article_url=pattern,
         layout=layout,
         schedule="0 */6 * * *",
     )
-    return Discovery(
-        _yaml(site, columns, layout, fetch), _report(site, columns, samples), site, columns
+    report = _report(site, columns, samples)
+    kept = sum(c.kept for c in candidates)
+    report.append(
+        f"  {len(candidates)} candidate page(s) seen, {kept} kept (-v lists each with its verdict)"
     )
+    return Discovery(_yaml(site, columns, layout, fetch), report, site, columns, candidates)
 
 
 def _target(url: str) -> str:
@@ -430,10 +512,18 @@ def _probe_site(start_url: str, pattern: str) -> Site:
     )
 
 
-def _merge_patterns(patterns: list[str]) -> str:
-    unique = list(dict.fromkeys(patterns))
+def _merge_patterns(columns: list[Column]) -> str:
+    """One `article_url` for every column: the pattern of all their links together when it
+    accepts each of them (the shapes seen, not the narrowest regex of one column), else the
+    columns' own patterns side by side."""
+    unique = list(dict.fromkeys(c.pattern for c in columns))
     if len(unique) == 1:
         return unique[0]
+    joint = article_pattern([i.url for c in columns for i in c.items])
+    if joint is not None:
+        rx = re.compile(joint)
+        if all(rx.search(_target(i.url)) for c in columns for i in c.items):
+            return joint
     return "|".join(f"(?:{p})" for p in unique)
 
 
@@ -501,6 +591,8 @@ def _yaml(site: Site, columns: list[Column], layout: str | None, fetch: Fetcher)
         ],
         "article_url": site.article_url,
     }
+    if site.feeds:
+        data["feeds"] = site.feeds
     if layout:
         data["layout"] = layout
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
