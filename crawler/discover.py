@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 import lxml.html
 from lxml.html import HtmlElement
@@ -31,6 +30,8 @@ from crawler.discover_columns import (
     page_candidates,
     report_lines,
 )
+from crawler.discover_patterns import MIN_LINKS, article_pattern, merge_patterns
+from crawler.discover_zones import guess_timezone
 from crawler.extraction import NotAnArticle, decode_html, extract_article
 from crawler.extraction.article import Article
 from crawler.extraction.dates import find_date
@@ -42,7 +43,6 @@ from crawler.sites import Site
 logger = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 24  # candidate pages fetched at most
-MIN_DATED_LINKS = 3  # a listing lists at least this many dated article links
 SAMPLE_PER_COLUMN = 3
 _ITEM = ("li", "tr", "dd", "article", "p")
 _ITEM_CLASS = re.compile(r"row|item|news|list|entry|post|card", re.I)
@@ -50,35 +50,6 @@ _DATE_IN_ITEM = re.compile(
     r"\d{4}[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}|\d{1,2}\s+\d{4}[-/.]\d{1,2}|"
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}",
     re.I,
-)
-# Timezones to try, by the host's top-level domain, for the offsets articles give.
-_ZONES_BY_TLD = {
-    "cn": ("Asia/Shanghai",),
-    "hk": ("Asia/Hong_Kong",),
-    "mo": ("Asia/Macau",),
-    "tw": ("Asia/Taipei",),
-    "sg": ("Asia/Singapore",),
-    "jp": ("Asia/Tokyo",),
-    "kr": ("Asia/Seoul",),
-    "uk": ("Europe/London",),
-    "ie": ("Europe/Dublin",),
-    "ch": ("Europe/Zurich",),
-    "de": ("Europe/Berlin",),
-    "fr": ("Europe/Paris",),
-    "nl": ("Europe/Amsterdam",),
-    "ca": ("America/Toronto", "America/Vancouver", "America/Edmonton", "America/Halifax"),
-    "au": ("Australia/Sydney", "Australia/Melbourne", "Australia/Brisbane", "Australia/Perth",
-           "Australia/Adelaide"),
-    "nz": ("Pacific/Auckland",),
-}  # fmt: skip
-_US_ZONES = (
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Phoenix",
-    "Pacific/Honolulu",
-    "America/Anchorage",
 )
 
 
@@ -231,76 +202,6 @@ def dated_links(tree: HtmlElement, page_url: str, hosts: set[str]) -> list[Liste
     return out
 
 
-def _segment_pattern(values: list[str]) -> str:
-    """A regular expression for one path segment as it varies across article links."""
-    if all(v.isdigit() for v in values):
-        return r"\d+"  # years, column ids: the ones of older articles differ
-    if len(set(values)) == 1:
-        return re.escape(values[0])
-    shapes = {re.sub(r"\d+", "0", v) for v in values}
-    if len(shapes) == 1:
-        # Same letters around varying numbers: c1234a5678, 3456.htm, index_12.html
-        parts = re.split(r"(\d+)", values[0])
-        return "".join(r"\d+" if p.isdigit() else re.escape(p) for p in parts)
-    exts = {v.rsplit(".", 1)[1] for v in values if "." in v}
-    if len(exts) == 1 and all("." in v for v in values):
-        return r"[^/]+\." + re.escape(exts.pop())
-    return "[^/]+"
-
-
-def article_pattern(urls: list[str]) -> str | None:
-    """The `article_url` regular expression the links of a listing share.
-
-    Links are grouped by their number of path segments; in the largest group, a segment that
-    mostly has one value (`info` in VSB's /info/1012/3456.htm) keeps it, and the links without
-    it (a pager's /xwzx/tzgg/1.htm) are not articles. The rest vary: numbers as `\\d+`, names
-    as `[^/]+`.
-    """
-    groups: dict[tuple[int, bool], list[list[str]]] = {}
-    for url in urls:
-        parts = urlsplit(url)
-        segs = parts.path.split("/")[1:]
-        groups.setdefault((len(segs), bool(parts.query)), []).append([*segs, parts.query])
-    if not groups:
-        return None
-    rows = max(groups.values(), key=len)
-    for pos in range(len(rows[0]) - 1):
-        value, count = Counter(r[pos] for r in rows).most_common(1)[0]
-        if not value.isdigit() and count >= 0.5 * len(rows) and count < len(rows):
-            rows = [r for r in rows if r[pos] == value]
-    if len(rows) < MIN_DATED_LINKS:
-        return None
-    columns = list(zip(*rows, strict=True))
-    path = "/".join(_segment_pattern(list(col)) for col in columns[:-1])
-    query = columns[-1]
-    if any(query):
-        q = re.sub(r"\d+", r"\\d+", re.escape(query[0]).replace(r"\=", "="))
-        return f"^/{path}\\?{q}$"
-    return f"^/{path}$"
-
-
-# --- timezones ---------------------------------------------------------------------------------
-def guess_timezone(host: str, language: str | None, articles: list[Article]) -> str:
-    """The IANA zone whose offset matches the articles' own (a DST-aware pick among the zones
-    of the host's country); China's for a Chinese site that gives none."""
-    tld = host.rsplit(".", 1)[-1].lower()
-    if tld in ("cn", "hk", "mo", "tw"):
-        return _ZONES_BY_TLD[tld][0]
-    zones = _ZONES_BY_TLD.get(tld) or (_US_ZONES if tld in ("edu", "us", "com", "org") else ())
-    seen: list[datetime] = []
-    for art in articles:
-        value = art.published_at
-        if value and len(value) > 19 and value[19:] not in ("+00:00", "Z"):
-            seen.append(datetime.fromisoformat(value))
-    for zone in zones:
-        tz = ZoneInfo(zone)
-        if seen and all(d.utcoffset() == d.astimezone(tz).utcoffset() for d in seen):
-            return zone
-    if language == "zh":
-        return "Asia/Shanghai"
-    return zones[0] if zones else "UTC"
-
-
 # --- the whole discovery ------------------------------------------------------------------------
 @dataclass
 class Discovery:
@@ -356,7 +257,9 @@ def _find_columns(
             )
         elif column is None:
             n = len(dated_links(tree, got.url, hosts))
-            cand.verdict = f"dropped: lists {n} dated article link(s), a column lists {MIN_DATED_LINKS} or more"
+            cand.verdict = (
+                f"dropped: lists {n} dated article link(s), a column lists {MIN_LINKS} or more"
+            )
             if more:
                 cand.verdict += "; its column links looked at"
         elif any(c.url == cand.url for c in columns):
@@ -416,7 +319,7 @@ def _feeds_of(
             continue
         got = fetch.get(cand.url)
         entries = feed_entries(got.body, got.url, probe) if got is not None else []
-        if len(entries) >= MIN_DATED_LINKS:
+        if len(entries) >= MIN_LINKS:
             cand.verdict = f"kept: {len(entries)} article links"
             out.append(cand.url)
         else:
@@ -472,6 +375,8 @@ def discover(
     samples = [a for c in columns for a in c.samples]
     language = Counter(a.language for a in samples if a.language).most_common(1)
     lang = language[0][0] if language else ("zh" if _cjk(home.text) else "en")
+    if lang == "en" and _cjk(home.text):
+        lang = "zh"  # VSB templates declare lang="en" on Chinese pages (the real cqjtu site)
     zone = guess_timezone(parts.hostname or "", lang, samples)
     layout = families.most_common(1)[0][0] if families else None
     site_name = name or _name_for(parts.hostname or "site")
@@ -524,7 +429,7 @@ def _merge_patterns(columns: list[Column]) -> str:
         rx = re.compile(joint)
         if all(rx.search(_target(i.url)) for c in columns for i in c.items):
             return joint
-    return "|".join(f"(?:{p})" for p in unique)
+    return merge_patterns(unique)
 
 
 def _cjk(text: str) -> bool:

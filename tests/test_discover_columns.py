@@ -90,6 +90,7 @@ def test_discover_and_crawl_a_real_vsb_site(tmp_path: Path) -> None:
         done = crawl("cq", tmp_path / "s", store, server.url, "--full")
     assert done.returncode == 0, done.stderr[-2000:]
     assert set(data["listings"]) == {"xxxw.htm", "tzgg.htm"}, log[-3000:]
+    assert (data["language"], data["timezone"], data["layout"]) == ("zh", "Asia/Shanghai", "vsb")
     listed = set()
     for page in ("xxxw.htm", "tzgg.htm"):
         tree = lxml.html.parse(str(MIRROR / page)).getroot()
