@@ -1,10 +1,13 @@
 """`uninews sites discover`: from a university's home page to a site file that crawls its news.
 
-It reads the home page's links to news columns (新闻, 要闻, 动态, News, Stories…), keeps the
-pages that list dated links to articles, infers the article URL pattern from those links, reads
-the pagination, fetches a few articles to learn the CMS and the timezone and to check that they
-extract, and writes a commented site file with a short report. Politely: robots.txt, the
-crawler's User-Agent, one request at a time with a pause.
+It reads the home page's links to news columns (新闻, 要闻, 动态, News, Stories…) wherever they
+sit: menus and sub-menus, a section heading's "MORE"/"更多" link, a column index page's own
+column links (`discover_columns`); keeps the pages that list dated links to articles, infers the
+article URL pattern from those links, reads the pagination, fetches a few articles to learn the
+CMS and the timezone and to check that they extract, adds the feeds the home page advertises
+and the sitemaps robots.txt declares when they list such articles, and writes a commented site
+file with a short report (`-v`: every candidate page with its verdict). Politely: robots.txt,
+the crawler's User-Agent, one request at a time with a pause.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import urllib.request
 import urllib.robotparser
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,27 +33,26 @@ from crawler.discover_columns import (
     page_candidates,
     report_lines,
 )
+from crawler.discover_lists import Column, dated_links, probe_site, target
 from crawler.discover_patterns import MIN_LINKS, article_pattern, merge_patterns
 from crawler.discover_zones import guess_timezone
 from crawler.extraction import NotAnArticle, decode_html, extract_article
 from crawler.extraction.article import Article
-from crawler.extraction.dates import find_date
 from crawler.extraction.pages import detect_family
-from crawler.extraction.text import fold, text_of
-from crawler.listing import feed_entries, links, next_page
+from crawler.extraction.text import fold
+from crawler.listing import (
+    ListedArticle,
+    TooLarge,
+    feed_entries,
+    next_page,
+    sitemap_entries,
+)
 from crawler.sites import Site
 
 logger = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 24  # candidate pages fetched at most
 SAMPLE_PER_COLUMN = 3
-_ITEM = ("li", "tr", "dd", "article", "p")
-_ITEM_CLASS = re.compile(r"row|item|news|list|entry|post|card", re.I)
-_DATE_IN_ITEM = re.compile(
-    r"\d{4}[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}|\d{1,2}\s+\d{4}[-/.]\d{1,2}|"
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}",
-    re.I,
-)
 
 
 class DiscoveryError(Exception):
@@ -155,53 +157,6 @@ class Fetcher:
         return Fetched(self._to_origin(final, urlsplit(url).scheme), body, ctype)
 
 
-# --- reading listings ------------------------------------------------------------------------
-@dataclass
-class Listed:
-    url: str
-    title: str
-    day: date | None
-
-
-@dataclass
-class Column:
-    url: str
-    name: str
-    items: list[Listed]
-    pattern: str
-    next_url: str | None = None
-    samples: list[Article] = field(default_factory=list)
-
-
-def _item_of(a: HtmlElement) -> HtmlElement | None:
-    for anc in a.iterancestors():
-        if anc.tag in _ITEM or (anc.tag == "div" and _ITEM_CLASS.search(anc.get("class") or "")):
-            return anc
-        if anc.tag in ("ul", "ol", "table", "body", "section", "main"):
-            return None
-    return None
-
-
-def dated_links(tree: HtmlElement, page_url: str, hosts: set[str]) -> list[Listed]:
-    """Links on a page that sit in a list item showing a date: what a news listing lists."""
-    out: list[Listed] = []
-    seen: set[str] = set()
-    for a, url in links(tree, page_url):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or parts.hostname not in hosts or url in seen:
-            continue
-        item = _item_of(a)
-        if item is None:
-            continue
-        text = text_of(item)
-        if len(text) > 400 or not _DATE_IN_ITEM.search(text):
-            continue
-        seen.add(url)
-        dt = find_date(text)
-        out.append(Listed(url, text_of(a) or fold(a.get("title")), dt.date() if dt else None))
-    return out
-
-
 # --- the whole discovery ------------------------------------------------------------------------
 @dataclass
 class Discovery:
@@ -295,9 +250,9 @@ def _column_of(
     if pattern is None:
         return None
     rx = re.compile(pattern)
-    items = [i for i in items if rx.search(_target(i.url))]
+    items = [i for i in items if rx.search(target(i.url))]
     return Column(
-        url, label, items, pattern, next_page(tree, page_url, _probe_site(start_url, pattern))
+        url, label, items, pattern, next_page(tree, page_url, probe_site(start_url, pattern))
     )
 
 
@@ -308,23 +263,52 @@ def _is_index(tree: HtmlElement, page_url: str, hosts: set[str]) -> bool:
     return len({c.url for c in headed if not c.verdict}) >= 2
 
 
-def _feeds_of(
+def _robots_sitemaps(fetch: Fetcher, start_url: str, hosts: set[str]) -> list[Candidate]:
+    """The sitemaps robots.txt declares (`Sitemap:` lines), as candidates."""
+    fetch.allowed(start_url)  # reads robots.txt, once
+    parser = fetch._robots.get(urlsplit(start_url).netloc)
+    maps = (parser.site_maps() or []) if parser is not None else []
+    return [Candidate(u, "sitemap", "sitemap") for u in maps if urlsplit(u).hostname in hosts]
+
+
+def _sources_of(
     fetch: Fetcher, candidates: list[Candidate], start_url: str, pattern: str
-) -> list[str]:
-    """The feeds the home page advertises that list articles of the columns' pattern."""
-    probe = _probe_site(start_url, pattern)
-    out = []
+) -> tuple[list[str], list[str]]:
+    """The feeds the home page advertises and the sitemaps robots.txt declares that list
+    articles of the columns' pattern (a sitemap index: its first sitemap decides)."""
+    probe = probe_site(start_url, pattern)
+    feeds: list[str] = []
+    sitemaps: list[str] = []
     for cand in candidates:
-        if cand.via != "feed":
+        if cand.via not in ("feed", "sitemap"):
             continue
         got = fetch.get(cand.url)
-        entries = feed_entries(got.body, got.url, probe) if got is not None else []
-        if len(entries) >= MIN_LINKS:
-            cand.verdict = f"kept: {len(entries)} article links"
-            out.append(cand.url)
+        if got is None:
+            cand.verdict = "dropped: cannot be fetched"
+            continue
+        if cand.via == "feed":
+            found = len(feed_entries(got.body, got.url, probe, max_size=fetch.max_bytes))
         else:
-            cand.verdict = f"dropped: {len(entries)} links to articles"
-    return out
+            entries, children = _sitemap(got, probe, fetch.max_bytes)
+            if len(entries) < MIN_LINKS and children:
+                child = fetch.get(children[0])
+                entries = _sitemap(child, probe, fetch.max_bytes)[0] if child else []
+            found = len(entries)
+        if found >= MIN_LINKS:
+            cand.verdict = f"kept: {found} article links"
+            (feeds if cand.via == "feed" else sitemaps).append(cand.url)
+        else:
+            cand.verdict = (
+                f"dropped: {found} links to articles (a source lists {MIN_LINKS} or more)"
+            )
+    return feeds, sitemaps
+
+
+def _sitemap(got: Fetched, probe: Site, max_size: int) -> tuple[list[ListedArticle], list[str]]:
+    try:
+        return sitemap_entries(got.body, got.url, probe, max_size=max_size)
+    except TooLarge:
+        return [], []
 
 
 def discover(
@@ -353,8 +337,9 @@ def discover(
             " (try the address of a news list page)"
         )
     pattern = _merge_patterns(columns)
-    probe = _probe_site(start_url, pattern)
-    feeds = _feeds_of(fetch, candidates, start_url, pattern)
+    probe = probe_site(start_url, pattern)
+    candidates += _robots_sitemaps(fetch, start_url, hosts)
+    feeds, sitemaps = _sources_of(fetch, candidates, start_url, pattern)
     for line in report_lines(candidates):
         logger.info("%s", line.strip())
     families: Counter[str] = Counter()
@@ -389,6 +374,7 @@ def discover(
         timezone=zone,
         listings=[c.url for c in columns],
         feeds=feeds,
+        sitemaps=sitemaps,
         article_url=pattern,
         layout=layout,
         schedule="0 */6 * * *",
@@ -401,22 +387,6 @@ def discover(
     return Discovery(_yaml(site, columns, layout, fetch), report, site, columns, candidates)
 
 
-def _target(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _probe_site(start_url: str, pattern: str) -> Site:
-    parts = urlsplit(start_url)
-    return Site(
-        name="probe",
-        title="probe",
-        base_url=f"{parts.scheme}://{parts.netloc}/",
-        listings=["/"],
-        article_url=pattern,
-    )
-
-
 def _merge_patterns(columns: list[Column]) -> str:
     """One `article_url` for every column: the pattern of all their links together when it
     accepts each of them (the shapes seen, not the narrowest regex of one column), else the
@@ -427,7 +397,7 @@ def _merge_patterns(columns: list[Column]) -> str:
     joint = article_pattern([i.url for c in columns for i in c.items])
     if joint is not None:
         rx = re.compile(joint)
-        if all(rx.search(_target(i.url)) for c in columns for i in c.items):
+        if all(rx.search(target(i.url)) for c in columns for i in c.items):
             return joint
     return merge_patterns(unique)
 
@@ -498,6 +468,8 @@ def _yaml(site: Site, columns: list[Column], layout: str | None, fetch: Fetcher)
     }
     if site.feeds:
         data["feeds"] = site.feeds
+    if site.sitemaps:
+        data["sitemaps"] = site.sitemaps
     if layout:
         data["layout"] = layout
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

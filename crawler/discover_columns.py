@@ -42,14 +42,14 @@ _MENU_HINT = re.compile(r"nav|menu", re.I)
 MAX_LABEL = 20  # a column's name is short; a longer link text is a headline
 
 # Where a candidate came from, best first: what the order of fetching follows.
-VIA_ORDER = ("heading", "sub-menu", "menu", "index", "link", "feed")
+VIA_ORDER = ("heading", "sub-menu", "menu", "index", "link", "feed", "sitemap")
 
 
 @dataclass
 class Candidate:
     url: str
     label: str
-    via: str  # heading | sub-menu | menu | index | link | feed | start
+    via: str  # heading | sub-menu | menu | index | link | feed | sitemap (robots.txt) | start
     verdict: str = ""  # "kept: …" or "dropped: …", set as discovery decides
     score: int = 0  # how news-like its list is: dated article links, plus pagination
 

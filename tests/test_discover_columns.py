@@ -105,3 +105,33 @@ def test_discover_and_crawl_a_real_vsb_site(tmp_path: Path) -> None:
     finally:
         s.close()
     assert len(listed) == 12 and stored == listed
+
+
+def test_feeds_and_sitemaps_that_list_articles_join_the_site_file(tmp_path: Path) -> None:
+    manifest = build_family(tmp_path / "site", "vsb2")
+    info = manifest.families["vsb2"]
+    root = manifest.docroot(info.host)
+    articles = [a.url for a in manifest.articles]
+    urls = "".join(f"<url><loc>{u}</loc></url>" for u in articles)
+    (root / "sitemap.xml").write_text(
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    )
+    (root / "empty.xml").write_text('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>')
+    robots = root / "robots.txt"
+    robots.write_text(
+        robots.read_text()
+        + f"\nSitemap: {info.origin}/sitemap.xml\nSitemap: {info.origin}/empty.xml\n"
+    )
+    items = "".join(f"<item><title>t</title><link>{u}</link></item>" for u in articles[:5])
+    (root / "rss.xml").write_text(f'<rss version="2.0"><channel>{items}</channel></rss>')
+    home = root / "index.htm"
+    feed = '<link rel="alternate" type="application/rss+xml" title="RSS" href="/rss.xml">'
+    text = home.read_text(encoding="utf-8")
+    home.write_text(text.replace("</HEAD>", feed + "</HEAD>", 1), encoding="utf-8")
+    assert feed in home.read_text(encoding="utf-8")
+    with serve(root) as server:
+        data, log = _discover(info.home_url, server.url, tmp_path / "sites")
+    assert data["sitemaps"] == [f"{info.origin}/sitemap.xml"]
+    assert data["feeds"] == [f"{info.origin}/rss.xml"]
+    assert f"{info.origin}/rss.xml (via feed): kept: 5 article links" in log
+    assert f"{info.origin}/empty.xml (via sitemap): dropped: 0 links to articles" in log
