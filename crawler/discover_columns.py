@@ -40,6 +40,12 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6", "dt", "strong", "b", "span", "d
 _HEADING_CLASS = re.compile(r"tit|head|name|label|caption", re.I)
 _MENU_HINT = re.compile(r"nav|menu", re.I)
 MAX_LABEL = 20  # a column's name is short; a longer link text is a headline
+# A pager's links, which sit under a column's own path too (/news/page/2/, xyxw/3.htm).
+_PAGER = re.compile(
+    r"^\W*(?:\d+|下一?页|上一?页|首页|尾页|末页|next|prev(?:ious)?|first|last|older|newer)"
+    r"(?:\s*(?:page|posts|entries))?\W*$",
+    re.I,
+)
 
 # Where a candidate came from, best first: what the order of fetching follows.
 VIA_ORDER = ("heading", "sub-menu", "menu", "index", "link", "feed", "sitemap")
@@ -174,7 +180,7 @@ def index_children(
     for c in page_candidates(tree, page_url, hosts):
         if c.url in seen or c.via == "feed":
             continue
-        under = urlsplit(c.url).path.startswith(stem) and stem != "/"
+        under = urlsplit(c.url).path.startswith(stem) and stem != "/" and not _PAGER.match(c.label)
         if c.verdict and not under:
             continue
         if under and c.verdict:

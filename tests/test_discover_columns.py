@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 import yaml
 
-from crawler.discover_columns import is_more_link, page_candidates
+from crawler.discover_columns import index_children, is_more_link, page_candidates
 from storage import open_store
 from tests.conftest import SHARED
 from tests.crawling import crawl, uninews
@@ -135,3 +135,19 @@ def test_feeds_and_sitemaps_that_list_articles_join_the_site_file(tmp_path: Path
     assert data["feeds"] == [f"{info.origin}/rss.xml"]
     assert f"{info.origin}/rss.xml (via feed): kept: 5 article links" in log
     assert f"{info.origin}/empty.xml (via sitemap): dropped: 0 links to articles" in log
+
+
+def test_a_column_index_gives_its_columns_not_its_pager() -> None:
+    page = """<html><body>
+    <div class="menu"><ul><li><a href="/xwzx/xyxw.htm">学院新闻</a></li>
+      <li><a href="/xwzx/kydt.htm">科研</a></li><li><a href="/about.htm">学院概况</a></li></ul></div>
+    <nav class="pagination"><ul><li><a href="/xwzx/2.htm">2</a></li>
+      <li><a href="/xwzx/3.htm">下一页</a></li><li><a href="/xwzx/9.htm">尾页</a></li></ul></nav>
+    </body></html>"""
+    tree = lxml.html.document_fromstring(page)
+    kids = index_children(tree, "http://u.edu.cn/xwzx.htm", {"u.edu.cn"}, set())
+    # 科研 names no news, but a news index's own column is news; 学院概况 is not under it.
+    assert [(c.url, c.via) for c in kids] == [
+        ("http://u.edu.cn/xwzx/xyxw.htm", "index"),
+        ("http://u.edu.cn/xwzx/kydt.htm", "index"),
+    ]
