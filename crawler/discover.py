@@ -233,7 +233,11 @@ def _find_columns(
         # newest items of every column at once, which is no column of its own.
         start = Candidate(start_url, "news", "start")
         column = _column_of(start_url, "news", home.tree, home.url, start_url, hosts)
-        start.verdict = "kept: the page itself lists dated articles" if column else "dropped"
+        start.verdict = (
+            "kept: the page itself lists dated articles"
+            if column
+            else "dropped: lists no dated article links either"
+        )
         candidates.append(start)
         columns = [column] if column else []
     score = {c.url: c.score for c in candidates}
@@ -287,7 +291,10 @@ def _sources_of(
             cand.verdict = "dropped: cannot be fetched"
             continue
         if cand.via == "feed":
-            found = len(feed_entries(got.body, got.url, probe, max_size=fetch.max_bytes))
+            try:
+                found = len(feed_entries(got.body, got.url, probe, max_size=fetch.max_bytes))
+            except TooLarge:
+                found = 0
         else:
             entries, children = _sitemap(got, probe, fetch.max_bytes)
             if len(entries) < MIN_LINKS and children:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -115,10 +115,7 @@ def _label(a: HtmlElement) -> str:
 
 
 def page_candidates(
-    tree: HtmlElement,
-    page_url: str,
-    hosts: set[str],
-    listed: set[str] = frozenset(),  # type: ignore[assignment]
+    tree: HtmlElement, page_url: str, hosts: set[str], listed: Collection[str] = ()
 ) -> list[Candidate]:
     """Every link of a page that may lead to a news column, with where it sits, best first.
 
