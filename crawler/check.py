@@ -13,6 +13,8 @@ from crawler.discover import Fetcher, fill_rates
 from crawler.extraction import NotAnArticle, extract_article
 from crawler.extraction.article import Article
 from crawler.listing import article_links
+from crawler.listing_misses import unmatched_links
+from crawler.run import unmatched_line
 from crawler.sites import Site
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,8 @@ class CheckReport:
     articles: list[Article] = field(default_factory=list)
     not_articles: list[tuple[str, str]] = field(default_factory=list)
     empty_listings: list[str] = field(default_factory=list)
+    # links the listings' lists of news show that article_url rejects: articles it would miss
+    unmatched: list[str] = field(default_factory=list)
     requests: int = 0
 
     @property
@@ -53,6 +57,8 @@ class CheckReport:
             out.append(f"  not an article: {url} ({why})")
         for url in self.empty_listings:
             out.append(f"  listing shows no article link: {url}")
+        if self.unmatched:
+            out.append("  " + unmatched_line(len(self.unmatched), self.unmatched))
         return out
 
 
@@ -67,7 +73,10 @@ def check_site(
         if page is None:
             report.empty_listings.append(listing)
             continue
-        links = article_links(page.tree, listing, site)[:sample]
+        tree = page.tree
+        missed = unmatched_links(tree, listing, site)
+        report.unmatched += [u for u in missed if u not in report.unmatched]
+        links = article_links(tree, listing, site)[:sample]
         if not links:
             report.empty_listings.append(listing)
         for link in links:

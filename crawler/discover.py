@@ -1,10 +1,13 @@
 """`uninews sites discover`: from a university's home page to a site file that crawls its news.
 
-It reads the home page's links to news columns (新闻, 要闻, 动态, News, Stories…), keeps the
-pages that list dated links to articles, infers the article URL pattern from those links, reads
-the pagination, fetches a few articles to learn the CMS and the timezone and to check that they
-extract, and writes a commented site file with a short report. Politely: robots.txt, the
-crawler's User-Agent, one request at a time with a pause.
+It reads the home page's links to news columns (新闻, 要闻, 动态, News, Stories…) wherever they
+sit: menus and sub-menus, a section heading's "MORE"/"更多" link, a column index page's own
+column links (`discover_columns`); keeps the pages that list dated links to articles, infers the
+article URL pattern from those links, reads the pagination, fetches a few articles to learn the
+CMS and the timezone and to check that they extract, adds the feeds the home page advertises
+and the sitemaps robots.txt declares when they list such articles, and writes a commented site
+file with a short report (`-v`: every candidate page with its verdict). Politely: robots.txt,
+the crawler's User-Agent, one request at a time with a pause.
 """
 
 from __future__ import annotations
@@ -17,69 +20,39 @@ import urllib.request
 import urllib.robotparser
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
+from urllib.parse import urlsplit, urlunsplit
 
 import lxml.html
 from lxml.html import HtmlElement
 
+from crawler.discover_columns import (
+    Candidate,
+    index_children,
+    page_candidates,
+    report_lines,
+)
+from crawler.discover_lists import Column, dated_links, probe_site, target
+from crawler.discover_patterns import MIN_LINKS, article_pattern, merge_patterns
+from crawler.discover_zones import guess_timezone
 from crawler.extraction import NotAnArticle, decode_html, extract_article
 from crawler.extraction.article import Article
-from crawler.extraction.dates import find_date
 from crawler.extraction.pages import detect_family
-from crawler.extraction.text import fold, text_of
-from crawler.listing import links, next_page
+from crawler.extraction.text import fold
+from crawler.listing import (
+    ListedArticle,
+    TooLarge,
+    feed_entries,
+    next_page,
+    sitemap_entries,
+)
 from crawler.sites import Site
 
 logger = logging.getLogger(__name__)
 
-# Link text of news columns, in the languages of the sites we archive.
-NEWS_WORDS = re.compile(
-    r"新闻|要闻|动态|资讯|综合|通知|公告|快讯|头条|校园|学术|媒体|聚焦|"
-    r"\bnews\b|\bstories\b|\bpress\b|\bannouncements?\b|\bevents?\b|\bnewsroom\b|\bfeatures?\b",
-    re.I,
-)
-MAX_CANDIDATES = 12  # column pages looked at
-MIN_DATED_LINKS = 3  # a listing lists at least this many dated article links
+MAX_CANDIDATES = 24  # candidate pages fetched at most
 SAMPLE_PER_COLUMN = 3
-_ITEM = ("li", "tr", "dd", "article", "p")
-_ITEM_CLASS = re.compile(r"row|item|news|list|entry|post|card", re.I)
-_DATE_IN_ITEM = re.compile(
-    r"\d{4}[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}|\d{1,2}\s+\d{4}[-/.]\d{1,2}|"
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}",
-    re.I,
-)
-# Timezones to try, by the host's top-level domain, for the offsets articles give.
-_ZONES_BY_TLD = {
-    "cn": ("Asia/Shanghai",),
-    "hk": ("Asia/Hong_Kong",),
-    "mo": ("Asia/Macau",),
-    "tw": ("Asia/Taipei",),
-    "sg": ("Asia/Singapore",),
-    "jp": ("Asia/Tokyo",),
-    "kr": ("Asia/Seoul",),
-    "uk": ("Europe/London",),
-    "ie": ("Europe/Dublin",),
-    "ch": ("Europe/Zurich",),
-    "de": ("Europe/Berlin",),
-    "fr": ("Europe/Paris",),
-    "nl": ("Europe/Amsterdam",),
-    "ca": ("America/Toronto", "America/Vancouver", "America/Edmonton", "America/Halifax"),
-    "au": ("Australia/Sydney", "Australia/Melbourne", "Australia/Brisbane", "Australia/Perth",
-           "Australia/Adelaide"),
-    "nz": ("Pacific/Auckland",),
-}  # fmt: skip
-_US_ZONES = (
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Phoenix",
-    "Pacific/Honolulu",
-    "America/Anchorage",
-)
 
 
 class DiscoveryError(Exception):
@@ -184,123 +157,6 @@ class Fetcher:
         return Fetched(self._to_origin(final, urlsplit(url).scheme), body, ctype)
 
 
-# --- reading listings ------------------------------------------------------------------------
-@dataclass
-class Listed:
-    url: str
-    title: str
-    day: date | None
-
-
-@dataclass
-class Column:
-    url: str
-    name: str
-    items: list[Listed]
-    pattern: str
-    next_url: str | None = None
-    samples: list[Article] = field(default_factory=list)
-
-
-def _item_of(a: HtmlElement) -> HtmlElement | None:
-    for anc in a.iterancestors():
-        if anc.tag in _ITEM or (anc.tag == "div" and _ITEM_CLASS.search(anc.get("class") or "")):
-            return anc
-        if anc.tag in ("ul", "ol", "table", "body", "section", "main"):
-            return None
-    return None
-
-
-def dated_links(tree: HtmlElement, page_url: str, hosts: set[str]) -> list[Listed]:
-    """Links on a page that sit in a list item showing a date: what a news listing lists."""
-    out: list[Listed] = []
-    seen: set[str] = set()
-    for a, url in links(tree, page_url):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or parts.hostname not in hosts or url in seen:
-            continue
-        item = _item_of(a)
-        if item is None:
-            continue
-        text = text_of(item)
-        if len(text) > 400 or not _DATE_IN_ITEM.search(text):
-            continue
-        seen.add(url)
-        dt = find_date(text)
-        out.append(Listed(url, text_of(a) or fold(a.get("title")), dt.date() if dt else None))
-    return out
-
-
-def _segment_pattern(values: list[str]) -> str:
-    """A regular expression for one path segment as it varies across article links."""
-    if all(v.isdigit() for v in values):
-        return r"\d+"  # years, column ids: the ones of older articles differ
-    if len(set(values)) == 1:
-        return re.escape(values[0])
-    shapes = {re.sub(r"\d+", "0", v) for v in values}
-    if len(shapes) == 1:
-        # Same letters around varying numbers: c1234a5678, 3456.htm, index_12.html
-        parts = re.split(r"(\d+)", values[0])
-        return "".join(r"\d+" if p.isdigit() else re.escape(p) for p in parts)
-    exts = {v.rsplit(".", 1)[1] for v in values if "." in v}
-    if len(exts) == 1 and all("." in v for v in values):
-        return r"[^/]+\." + re.escape(exts.pop())
-    return "[^/]+"
-
-
-def article_pattern(urls: list[str]) -> str | None:
-    """The `article_url` regular expression the links of a listing share.
-
-    Links are grouped by their number of path segments; in the largest group, a segment that
-    mostly has one value (`info` in VSB's /info/1012/3456.htm) keeps it, and the links without
-    it (a pager's /xwzx/tzgg/1.htm) are not articles. The rest vary: numbers as `\\d+`, names
-    as `[^/]+`.
-    """
-    groups: dict[tuple[int, bool], list[list[str]]] = {}
-    for url in urls:
-        parts = urlsplit(url)
-        segs = parts.path.split("/")[1:]
-        groups.setdefault((len(segs), bool(parts.query)), []).append([*segs, parts.query])
-    if not groups:
-        return None
-    rows = max(groups.values(), key=len)
-    for pos in range(len(rows[0]) - 1):
-        value, count = Counter(r[pos] for r in rows).most_common(1)[0]
-        if not value.isdigit() and count >= 0.5 * len(rows) and count < len(rows):
-            rows = [r for r in rows if r[pos] == value]
-    if len(rows) < MIN_DATED_LINKS:
-        return None
-    columns = list(zip(*rows, strict=True))
-    path = "/".join(_segment_pattern(list(col)) for col in columns[:-1])
-    query = columns[-1]
-    if any(query):
-        q = re.sub(r"\d+", r"\\d+", re.escape(query[0]).replace(r"\=", "="))
-        return f"^/{path}\\?{q}$"
-    return f"^/{path}$"
-
-
-# --- timezones ---------------------------------------------------------------------------------
-def guess_timezone(host: str, language: str | None, articles: list[Article]) -> str:
-    """The IANA zone whose offset matches the articles' own (a DST-aware pick among the zones
-    of the host's country); China's for a Chinese site that gives none."""
-    tld = host.rsplit(".", 1)[-1].lower()
-    if tld in ("cn", "hk", "mo", "tw"):
-        return _ZONES_BY_TLD[tld][0]
-    zones = _ZONES_BY_TLD.get(tld) or (_US_ZONES if tld in ("edu", "us", "com", "org") else ())
-    seen: list[datetime] = []
-    for art in articles:
-        value = art.published_at
-        if value and len(value) > 19 and value[19:] not in ("+00:00", "Z"):
-            seen.append(datetime.fromisoformat(value))
-    for zone in zones:
-        tz = ZoneInfo(zone)
-        if seen and all(d.utcoffset() == d.astimezone(tz).utcoffset() for d in seen):
-            return zone
-    if language == "zh":
-        return "Asia/Shanghai"
-    return zones[0] if zones else "UTC"
-
-
 # --- the whole discovery ------------------------------------------------------------------------
 @dataclass
 class Discovery:
@@ -308,6 +164,7 @@ class Discovery:
     report: list[str]
     site: Site
     columns: list[Column]
+    candidates: list[Candidate] = field(default_factory=list)
 
 
 def _hosts_of(start: str) -> set[str]:
@@ -315,18 +172,150 @@ def _hosts_of(start: str) -> set[str]:
     return {host}
 
 
-def _candidates(home: Fetched, hosts: set[str]) -> list[tuple[str, str]]:
-    """(URL, link text) of the home page's links that name a news column, best first."""
-    found: dict[str, str] = {}
-    for a in home.tree.iter("a"):
-        label = text_of(a) or fold(a.get("title"))
-        href = (a.get("href") or "").strip()
-        if not href or not label or len(label) > 20 or not NEWS_WORDS.search(label):
+def _find_columns(
+    fetch: Fetcher, home: Fetched, start_url: str, hosts: set[str]
+) -> tuple[list[Column], list[Candidate]]:
+    """The news columns the home page leads to, best first, and every candidate with its verdict.
+
+    Candidates are fetched in the order `page_candidates` gives (a heading's "MORE" link first,
+    then menus, then other links); a page that lists no dated articles itself, or only the
+    newest few of several columns it links with "MORE" (a column index: `xwzx.htm`), has its
+    own column links looked at, one level down.
+    """
+    listed = {i.url for i in dated_links(home.tree, home.url, hosts)}
+    candidates = page_candidates(home.tree, home.url, hosts, listed)
+    seen = {c.url for c in candidates} | {start_url, home.url}
+    queue = [c for c in candidates if not c.verdict and c.via != "feed"]
+    columns: list[Column] = []
+    fetched = 0
+    while queue:
+        cand = queue.pop(0)
+        if fetched >= MAX_CANDIDATES:
+            cand.verdict = f"not fetched: over the limit of {MAX_CANDIDATES} pages"
             continue
-        url = urljoin(home.url, href).split("#", 1)[0]
-        if urlsplit(url).hostname in hosts and url not in found:
-            found[url] = label
-    return list(found.items())[:MAX_CANDIDATES]
+        fetched += 1
+        got = fetch.get(cand.url)
+        if got is None:
+            cand.verdict = "dropped: cannot be fetched"
+            continue
+        tree = got.tree
+        listed = {i.url for i in dated_links(tree, got.url, hosts)}
+        children = (
+            [] if cand.via == "index" else index_children(tree, got.url, hosts, seen | listed)
+        )
+        column = _column_of(cand.url, cand.label, tree, got.url, start_url, hosts)
+        more = [c for c in children if c.via == "index" and not c.verdict]
+        if column is not None and column.next_url is None and _is_index(tree, got.url, hosts):
+            cand.verdict = (
+                "dropped: a column index (the newest items of the columns it links, no pages"
+                " of its own); its columns looked at"
+            )
+        elif column is None:
+            n = len(dated_links(tree, got.url, hosts))
+            cand.verdict = (
+                f"dropped: lists {n} dated article link(s), a column lists {MIN_LINKS} or more"
+            )
+            if more:
+                cand.verdict += "; its column links looked at"
+        elif any(c.url == cand.url for c in columns):
+            cand.verdict = "dropped: already a column"
+        else:
+            cand.score = len(column.items) + (10 if column.next_url else 0)
+            pager = "next page" if column.next_url else "no next page"
+            cand.verdict = f"kept: {len(column.items)} dated article links, {pager}"
+            columns.append(column)
+        for child in more:
+            seen.add(child.url)
+            candidates.append(child)
+            queue.append(child)
+    if not columns:
+        # The start page itself, when no link of it led to a listing: a home page shows the
+        # newest items of every column at once, which is no column of its own.
+        start = Candidate(start_url, "news", "start")
+        column = _column_of(start_url, "news", home.tree, home.url, start_url, hosts)
+        start.verdict = (
+            "kept: the page itself lists dated articles"
+            if column
+            else "dropped: lists no dated article links either"
+        )
+        candidates.append(start)
+        columns = [column] if column else []
+    score = {c.url: c.score for c in candidates}
+    columns.sort(key=lambda col: -score.get(col.url, 0))
+    return columns, candidates
+
+
+def _column_of(
+    url: str, label: str, tree: HtmlElement, page_url: str, start_url: str, hosts: set[str]
+) -> Column | None:
+    """The page as a news column: its dated article links and their pattern, or None."""
+    items = dated_links(tree, page_url, hosts)
+    pattern = article_pattern([i.url for i in items])
+    if pattern is None:
+        return None
+    rx = re.compile(pattern)
+    items = [i for i in items if rx.search(target(i.url))]
+    return Column(
+        url, label, items, pattern, next_page(tree, page_url, probe_site(start_url, pattern))
+    )
+
+
+def _is_index(tree: HtmlElement, page_url: str, hosts: set[str]) -> bool:
+    """A page that shows a few items of two or more columns, each under a heading with a
+    "MORE" link: a home page or a column index, not a listing."""
+    headed = [c for c in page_candidates(tree, page_url, hosts) if c.via == "heading"]
+    return len({c.url for c in headed if not c.verdict}) >= 2
+
+
+def _robots_sitemaps(fetch: Fetcher, start_url: str, hosts: set[str]) -> list[Candidate]:
+    """The sitemaps robots.txt declares (`Sitemap:` lines), as candidates."""
+    fetch.allowed(start_url)  # reads robots.txt, once
+    parser = fetch._robots.get(urlsplit(start_url).netloc)
+    maps = (parser.site_maps() or []) if parser is not None else []
+    return [Candidate(u, "sitemap", "sitemap") for u in maps if urlsplit(u).hostname in hosts]
+
+
+def _sources_of(
+    fetch: Fetcher, candidates: list[Candidate], start_url: str, pattern: str
+) -> tuple[list[str], list[str]]:
+    """The feeds the home page advertises and the sitemaps robots.txt declares that list
+    articles of the columns' pattern (a sitemap index: its first sitemap decides)."""
+    probe = probe_site(start_url, pattern)
+    feeds: list[str] = []
+    sitemaps: list[str] = []
+    for cand in candidates:
+        if cand.via not in ("feed", "sitemap"):
+            continue
+        got = fetch.get(cand.url)
+        if got is None:
+            cand.verdict = "dropped: cannot be fetched"
+            continue
+        if cand.via == "feed":
+            try:
+                found = len(feed_entries(got.body, got.url, probe, max_size=fetch.max_bytes))
+            except TooLarge:
+                found = 0
+        else:
+            entries, children = _sitemap(got, probe, fetch.max_bytes)
+            if len(entries) < MIN_LINKS and children:
+                child = fetch.get(children[0])
+                entries = _sitemap(child, probe, fetch.max_bytes)[0] if child else []
+            found = len(entries)
+        if found >= MIN_LINKS:
+            cand.verdict = f"kept: {found} article links"
+            (feeds if cand.via == "feed" else sitemaps).append(cand.url)
+        else:
+            cand.verdict = (
+                f"dropped: {found} links to articles (a source lists {MIN_LINKS} or more)"
+            )
+    return feeds, sitemaps
+
+
+def _sitemap(got: Fetched, probe: Site, max_size: int) -> tuple[list[ListedArticle], list[str]]:
+    try:
+        return sitemap_entries(got.body, got.url, probe, max_size=max_size)
+    except TooLarge:
+        return [], []
 
 
 def discover(
@@ -346,36 +335,20 @@ def discover(
     if home is None:
         raise DiscoveryError(f"cannot fetch {start_url}")
     hosts = _hosts_of(start_url)
-    columns: list[Column] = []
-    pages: list[tuple[str, str, Fetched]] = []
-    for url, label in _candidates(home, hosts):
-        got = fetch.get(url)
-        if got is not None:
-            pages.append((url, label, got))
-    # The start page last, and only when no link of it led to a listing: a home page shows the
-    # newest items of every column at once, which is no column of its own.
-    pages.append((start_url, "news", home))
-    for url, label, got in pages:
-        if url == start_url and columns:
-            break
-        tree = got.tree
-        items = dated_links(tree, got.url, hosts)
-        pattern = article_pattern([i.url for i in items])
-        if pattern is None:
-            continue
-        rx = re.compile(pattern)
-        items = [i for i in items if rx.search(_target(i.url))]
-        if any(c.url == url for c in columns):
-            continue
-        probe = _probe_site(start_url, pattern)
-        columns.append(Column(url, label, items, pattern, next_page(tree, got.url, probe)))
+    columns, candidates = _find_columns(fetch, home, start_url, hosts)
     if not columns:
+        for line in report_lines(candidates):
+            logger.info("%s", line.strip())
         raise DiscoveryError(
             f"no news column found from {start_url}: no page it links to lists dated articles"
             " (try the address of a news list page)"
         )
-    pattern = _merge_patterns([c.pattern for c in columns])
-    probe = _probe_site(start_url, pattern)
+    pattern = _merge_patterns(columns)
+    probe = probe_site(start_url, pattern)
+    candidates += _robots_sitemaps(fetch, start_url, hosts)
+    feeds, sitemaps = _sources_of(fetch, candidates, start_url, pattern)
+    for line in report_lines(candidates):
+        logger.info("%s", line.strip())
     families: Counter[str] = Counter()
     for col in columns:
         for item in col.items[:SAMPLE_PER_COLUMN]:
@@ -394,6 +367,8 @@ def discover(
     samples = [a for c in columns for a in c.samples]
     language = Counter(a.language for a in samples if a.language).most_common(1)
     lang = language[0][0] if language else ("zh" if _cjk(home.text) else "en")
+    if lang == "en" and _cjk(home.text):
+        lang = "zh"  # VSB templates declare lang="en" on Chinese pages (the real cqjtu site)
     zone = guess_timezone(parts.hostname or "", lang, samples)
     layout = families.most_common(1)[0][0] if families else None
     site_name = name or _name_for(parts.hostname or "site")
@@ -405,36 +380,33 @@ def discover(
         language=lang,
         timezone=zone,
         listings=[c.url for c in columns],
+        feeds=feeds,
+        sitemaps=sitemaps,
         article_url=pattern,
         layout=layout,
         schedule="0 */6 * * *",
     )
-    return Discovery(
-        _yaml(site, columns, layout, fetch), _report(site, columns, samples), site, columns
+    report = _report(site, columns, samples)
+    kept = sum(c.kept for c in candidates)
+    report.append(
+        f"  {len(candidates)} candidate page(s) seen, {kept} kept (-v lists each with its verdict)"
     )
+    return Discovery(_yaml(site, columns, layout, fetch), report, site, columns, candidates)
 
 
-def _target(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _probe_site(start_url: str, pattern: str) -> Site:
-    parts = urlsplit(start_url)
-    return Site(
-        name="probe",
-        title="probe",
-        base_url=f"{parts.scheme}://{parts.netloc}/",
-        listings=["/"],
-        article_url=pattern,
-    )
-
-
-def _merge_patterns(patterns: list[str]) -> str:
-    unique = list(dict.fromkeys(patterns))
+def _merge_patterns(columns: list[Column]) -> str:
+    """One `article_url` for every column: the pattern of all their links together when it
+    accepts each of them (the shapes seen, not the narrowest regex of one column), else the
+    columns' own patterns side by side."""
+    unique = list(dict.fromkeys(c.pattern for c in columns))
     if len(unique) == 1:
         return unique[0]
-    return "|".join(f"(?:{p})" for p in unique)
+    joint = article_pattern([i.url for c in columns for i in c.items])
+    if joint is not None:
+        rx = re.compile(joint)
+        if all(rx.search(target(i.url)) for c in columns for i in c.items):
+            return joint
+    return merge_patterns(unique)
 
 
 def _cjk(text: str) -> bool:
@@ -501,6 +473,10 @@ def _yaml(site: Site, columns: list[Column], layout: str | None, fetch: Fetcher)
         ],
         "article_url": site.article_url,
     }
+    if site.feeds:
+        data["feeds"] = site.feeds
+    if site.sitemaps:
+        data["sitemaps"] = site.sitemaps
     if layout:
         data["layout"] = layout
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

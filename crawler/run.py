@@ -43,8 +43,24 @@ RARE_KEYS = (
     ("withdrawn", "withdrawn", "withdrawn"),
     ("reinstated", "reinstated", "reinstated"),
     ("earlier", "earlier capture kept", "earlier captures kept"),
+    (
+        "unmatched_links",
+        "link on listings matched no article_url",
+        "links on listings matched no article_url",
+    ),
 )
 EXIT_STATUS = {"ok": 0, "interrupted": 130}  # anything else (failed, skipped): 1
+
+
+def unmatched_key(site: str) -> str:
+    """The state key of the last run's links on listings that matched no article_url."""
+    return f"unmatched:{site}"
+
+
+def unmatched_line(n: int, examples: list[str]) -> str:
+    """'14 links on listings matched no article_url, e.g. …': articles the site file misses."""
+    shown = f", e.g. {', '.join(examples[:3])}" if examples else ""
+    return f"{count_label(n, 'unmatched_links')}{shown}"
 
 
 def count_label(n: int, key: str) -> str:
@@ -65,6 +81,7 @@ class CrawlSummary:
     seconds: float = 0.0
     error: str | None = None
     run_id: str | None = None
+    unmatched: list[str] = field(default_factory=list)  # a few of the unmatched_links
 
     def lines(self) -> list[str]:
         keys = [k for k, *_ in SUMMARY_KEYS] + [k for k, *_ in RARE_KEYS if self.counts.get(k)]
@@ -72,6 +89,8 @@ class CrawlSummary:
         requests = f"{self.requests} request{'' if self.requests == 1 else 's'}"
         head = f"{self.site}: {self.status} in {self.seconds:.1f}s ({requests})"
         out = [head, "  " + parts]
+        if self.unmatched:
+            out.append("  " + unmatched_line(self.counts.get("unmatched_links", 0), self.unmatched))
         if self.error:
             out.append(f"  error: {self.error}")
         return out
@@ -266,6 +285,12 @@ def run_crawl(
                 summary.counts | {"requests": summary.requests},
                 summary.error,
             )
+            # Which links: `status` and `sites check` name a few (run counts hold numbers only).
+            examples = stats.get("uninews/unmatched_examples") or []
+            store.set_state(
+                unmatched_key(site.name),
+                {"run": run_id, "examples": list(examples)} if examples else None,
+            )
         except StorageError as exc:
             # Say so: the run stays "running" in the store until the next crawl of the site
             # records it as abandoned.
@@ -326,4 +351,5 @@ def _summarize(
         seconds=float(elapsed),
         error=str(error) if error else None,
         run_id=run_id,
+        unmatched=list(stats.get("uninews/unmatched_examples") or []),
     )

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from crawler.run import count_label, lock_name
+from crawler.run import count_label, lock_name, unmatched_key, unmatched_line
 from crawler.sites import Site, load_sites_tolerant
 from scheduler.daemon import HEARTBEAT_INTERVAL, HEARTBEAT_NAME, LOCK_NAME, STANDBY_NAME
 from scheduler.jobs import cron_trigger, log_dir, utc_iso
@@ -169,10 +169,21 @@ def site_rows(
                 "last_run": last_info,
                 "articles": store.count(name),
                 "fill_drift": drift,
+                "unmatched_links": _unmatched(store, name, last),
                 "_last": last,
             }
         )
     return rows
+
+
+def _unmatched(store: ArchiveStore, site: str, last: RunRecord | None) -> dict[str, Any] | None:
+    """The last run's links on listings that matched no article_url: how many, a few of them."""
+    n = last.counts.get("unmatched_links", 0) if last is not None else 0
+    if not n or last is None:
+        return None
+    state = store.get_state(unmatched_key(site)) or {}
+    examples = state.get("examples", []) if state.get("run") == last.id else []
+    return {"count": n, "examples": examples}
 
 
 DRIFT_FIELDS = ("title", "published_at", "text")  # the ones every article has
@@ -311,6 +322,13 @@ def print_status(
                 f"\n{r['site']}: layout changed? {d['field']} found in {d['now']:.0%} of the"
                 f" articles of the last run, {d['before']:.0%} before (uninews sites check"
                 f" {r['site']})\n"
+            )
+    for r in rows:
+        if r["unmatched_links"]:
+            u = r["unmatched_links"]
+            out.write(
+                f"\n{r['site']}: {unmatched_line(u['count'], u['examples'])} (articles the site"
+                f" file misses? uninews sites check {r['site']})\n"
             )
     # Why a last run went wrong, in full: the table has no room for it.
     for r in rows:

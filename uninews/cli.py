@@ -850,6 +850,7 @@ def cmd_sites_check(args: argparse.Namespace) -> int:
                     "misses": report.misses(),
                     "not_articles": report.not_articles,
                     "empty_listings": report.empty_listings,
+                    "unmatched_links": report.unmatched,
                 }
             )
         )

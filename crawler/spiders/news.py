@@ -36,6 +36,7 @@ from crawler.listing import (
     next_page,
     sitemap_entries,
 )
+from crawler.listing_misses import EXAMPLES, unmatched_links
 from crawler.pipelines import halt_on_store_error
 from crawler.sites import Site, UrlMap, get_site
 from storage import ArchiveStore, open_store
@@ -129,6 +130,8 @@ class NewsSpider(scrapy.Spider):
         self.requested: set[str] = set()
         self.oldest_seen: str | None = None
         self.sitemaps_walked = 0
+        # Links the listings' lists of news show that article_url rejects (first seen first).
+        self.unmatched: dict[str, None] = {}
         self.max_download = 0  # DOWNLOAD_MAXSIZE: also the bound on a decompressed sitemap
 
     @property
@@ -470,6 +473,7 @@ class NewsSpider(scrapy.Spider):
         items = article_links(tree, origin, self.site)
         if not items:
             logger.warning("No article links on listing page %s", origin)
+        self._count_unmatched(tree, origin)
         fresh = [i.url for i in items if i.url not in chain.listed]
         chain.listed.update(fresh)
         chain.empty = 0 if fresh else chain.empty + 1
@@ -531,6 +535,23 @@ class NewsSpider(scrapy.Spider):
             else:
                 yield nxt
         self._advance(listing, page_no)
+
+    def _count_unmatched(self, tree: lxml.html.HtmlElement, origin: str) -> None:
+        """Count (once each) the links of the page's list of news that article_url rejects."""
+        missed = [u for u in unmatched_links(tree, origin, self.site) if u not in self.unmatched]
+        if not missed:
+            return
+        self.unmatched.update(dict.fromkeys(missed))
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value("uninews/unmatched_links", len(self.unmatched))
+        stats.set_value("uninews/unmatched_examples", list(self.unmatched)[:EXAMPLES])
+        logger.info(
+            "%s: %d link(s) in its list of news matched no article_url, e.g. %s",
+            origin,
+            len(missed),
+            missed[0],
+        )
 
     def _end_walk_at(self, listing: str, page_no: int) -> None:
         """The walk ends at this page (gone, or reached again): finished, nothing to catch up."""

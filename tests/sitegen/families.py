@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import family_layouts as F
 from .builder import _spread
+from .homes import HomeColumn, home_pages
 from .layouts import Link, robots_txt
 from .model import (
     DRUPAL,
@@ -194,6 +195,14 @@ class _Family:
         self.g.m.listing_urls[col.key] = urls
         return out
 
+    def home(self, path: str, default: bytes, title: str, columns: list[HomeColumn]) -> None:
+        """The home page: the family's own, or the variant `spec.family_home` asks for."""
+        if self.spec.family_home == "default":
+            self.write(path, default)
+            return
+        for p, data in home_pages(self.spec.family_home, self.family, title, path, columns).items():
+            self.write(p, data)
+
     def robots(self) -> None:
         extra = self.spec.robots_disallow.get(self.host, [])
         data = robots_txt([*ROBOTS_DISALLOW[self.family], *extra])
@@ -309,7 +318,11 @@ def build_vsb2(g: _Gen) -> FamilyInfo:
 
         f.listing(col, path_for, render)
         cols.append((cat, items))
-    f.write("/index.htm", F.vsb2_home(cols))
+    homes = [
+        HomeColumn(F.VSB2_COL_NAMES[cat], f"{f.origin}/xwzx/{cat}.htm", items)
+        for cat, items in cols
+    ]
+    f.home("/index.htm", F.vsb2_home(cols), F.VSB2_SITE, homes)
     f.robots()
     return FamilyInfo(
         family=VSB2,
@@ -386,7 +399,8 @@ def build_webplus(g: _Gen) -> FamilyInfo:
     )
     if len(pages) > 1:
         f.write(f"/{col}/list1.htm", pages[0])  # what the pager's 第一页/上一页 link to
-    f.write("/main.htm", F.webplus_home(items))
+    home = HomeColumn(name, f.origin + F.webplus_list_path(col, 1), items)
+    f.home("/main.htm", F.webplus_home(items), F.WEBPLUS_SITE, [home])
     f.robots()
     return FamilyInfo(
         family=WEBPLUS,
@@ -504,7 +518,8 @@ def build_wordpress(g: _Gen) -> FamilyInfo:
         lambda p, total: F.wordpress_list_path(p),
         lambda its, p, total: F.wordpress_listing(its, p, total, posts),
     )
-    f.write("/", F.wordpress_home(items))
+    home = HomeColumn("News", f.origin + F.wordpress_list_path(1), items)
+    f.home("/", F.wordpress_home(items), F.WORDPRESS_SITE, [home])
     f.robots()
     return FamilyInfo(
         family=WORDPRESS,
@@ -619,7 +634,8 @@ def build_drupal(g: _Gen) -> FamilyInfo:
     )
     if len(pages) > 1:
         f.write("/news?page=0", pages[0])  # what page 2's "previous" links to
-    f.write("/", F.drupal_home(items))
+    home = HomeColumn("News", f.origin + F.drupal_list_path(1), items)
+    f.home("/", F.drupal_home(items), F.DRUPAL_SITE, [home])
     f.robots()
     return FamilyInfo(
         family=DRUPAL,

@@ -297,6 +297,8 @@ class SiteSpec:
     families: tuple[str, ...] = ()
     family_articles: int = 12  # articles per family site
     family_per_page: int = 0  # listing items per page; 0 = the family's own (3 for vsb2, else 5)
+    # how family home pages link their columns: default | more | submenu | index (sitegen/homes.py)
+    family_home: str = "default"
 
 
 @dataclass
