@@ -12,6 +12,7 @@ the crawler's User-Agent, one request at a time with a pause.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import lxml.html
 from lxml.html import HtmlElement
 
+from crawler import rendering
 from crawler.discover_columns import (
     Candidate,
     index_children,
@@ -97,6 +99,8 @@ class Fetcher:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.requests = 0
+        # Set while pages are read as a browser draws them (sites built by JavaScript).
+        self.browser: rendering.Browser | None = None
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._last = 0.0
 
@@ -150,7 +154,15 @@ class Fetcher:
         if not self.allowed(url):
             logger.warning("Not fetched (robots.txt): %s", url)
             return None
-        got = self._raw_get(url)
+        if self.browser is not None:
+            wait = self._last + self.delay - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last = time.monotonic()
+            self.requests += 1
+            got = self.browser.get(self._to_fetch(url))
+        else:
+            got = self._raw_get(url)
         if got is None:
             return None
         final, body, ctype = got
@@ -331,11 +343,29 @@ def discover(
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DiscoveryError(f"{start_url!r}: give the http(s) address of a home or news page")
     fetch = fetcher or Fetcher(start_url, base_url=base_url, delay=delay)
+    with contextlib.ExitStack() as browser:
+        return _discover(start_url, fetch, name, browser)
+
+
+def _discover(
+    start_url: str, fetch: Fetcher, name: str | None, browser: contextlib.ExitStack
+) -> Discovery:
+    parts = urlsplit(start_url)
     home = fetch.get(start_url)
     if home is None:
         raise DiscoveryError(f"cannot fetch {start_url}")
     hosts = _hosts_of(start_url)
     columns, candidates = _find_columns(fetch, home, start_url, hosts)
+    render_lists = False
+    if not columns and rendering.available():
+        # Nothing in the HTML as served: the lists may be drawn by scripts (a JSON API).
+        logger.info("No news column in the pages as served; reading them as a browser draws them")
+        fetch.browser = browser.enter_context(rendering.Browser(fetch.user_agent))
+        drawn = fetch.get(start_url)
+        if drawn is not None:
+            home = drawn
+            columns, candidates = _find_columns(fetch, home, start_url, hosts)
+            render_lists = bool(columns)
     if not columns:
         for line in report_lines(candidates):
             logger.info("%s", line.strip())
@@ -349,21 +379,25 @@ def discover(
     feeds, sitemaps = _sources_of(fetch, candidates, start_url, pattern)
     for line in report_lines(candidates):
         logger.info("%s", line.strip())
-    families: Counter[str] = Counter()
-    for col in columns:
-        for item in col.items[:SAMPLE_PER_COLUMN]:
-            got = fetch.get(item.url)
-            if got is None:
-                continue
-            family = detect_family(got.url, got.text)
-            if family:
-                families[family] += 1
-            try:
-                col.samples.append(
-                    extract_article(got.body, item.url, probe, content_type=got.content_type)
-                )
-            except NotAnArticle as exc:
-                logger.info("Sample not an article: %s (%s)", item.url, exc)
+    drawn_by = fetch.browser
+    fetch.browser = None  # articles as served first: a browser only where they need one
+    families = _sample(fetch, columns, probe)
+    render_articles = False
+    if _bodiless(columns) and rendering.available():
+        logger.info("Sample articles have no body as served; reading them as a browser draws them")
+        fetch.browser = drawn_by or browser.enter_context(rendering.Browser(fetch.user_agent))
+        served = [list(c.samples) for c in columns]
+        for col in columns:
+            col.samples = []
+        drawn_families = _sample(fetch, columns, probe)
+        if _bodiless(columns):  # no better drawn: keep what was served
+            for col, old in zip(columns, served, strict=True):
+                col.samples = old
+        else:
+            render_articles, families = True, drawn_families
+    render = {(True, True): "all", (True, False): "listings", (False, True): "articles"}.get(
+        (render_lists, render_articles), "none"
+    )
     samples = [a for c in columns for a in c.samples]
     language = Counter(a.language for a in samples if a.language).most_common(1)
     lang = language[0][0] if language else ("zh" if _cjk(home.text) else "en")
@@ -385,6 +419,7 @@ def discover(
         article_url=pattern,
         layout=layout,
         schedule="0 */6 * * *",
+        render=render,
     )
     report = _report(site, columns, samples)
     kept = sum(c.kept for c in candidates)
@@ -392,6 +427,33 @@ def discover(
         f"  {len(candidates)} candidate page(s) seen, {kept} kept (-v lists each with its verdict)"
     )
     return Discovery(_yaml(site, columns, layout, fetch), report, site, columns, candidates)
+
+
+def _sample(fetch: Fetcher, columns: list[Column], probe: Site) -> Counter[str]:
+    """A few articles of each column, extracted (into `col.samples`); the CMS families seen."""
+    families: Counter[str] = Counter()
+    for col in columns:
+        for item in col.items[:SAMPLE_PER_COLUMN]:
+            got = fetch.get(item.url)
+            if got is None:
+                continue
+            family = detect_family(got.url, got.text)
+            if family:
+                families[family] += 1
+            try:
+                col.samples.append(
+                    extract_article(got.body, item.url, probe, content_type=got.content_type)
+                )
+            except NotAnArticle as exc:
+                logger.info("Sample not an article: %s (%s)", item.url, exc)
+    return families
+
+
+def _bodiless(columns: list[Column]) -> bool:
+    """Whether most sampled articles have no body text (200 characters) as read."""
+    tried = sum(min(len(c.items), SAMPLE_PER_COLUMN) for c in columns)
+    bodies = sum(1 for c in columns for a in c.samples if len(a.text or "") >= 200)
+    return tried > 0 and bodies * 2 < tried
 
 
 def _merge_patterns(columns: list[Column]) -> str:
@@ -441,6 +503,9 @@ def fill_rates(articles: list[Article]) -> dict[str, float]:
 def _report(site: Site, columns: list[Column], samples: list[Article]) -> list[str]:
     out = [f"{site.name}: {len(columns)} news column(s); CMS {site.layout or 'not recognised (generic pages)'}; "
            f"timezone {site.timezone}; articles {site.article_url}"]  # fmt: skip
+    if site.render != "none":
+        drawn = {"listings": "the lists", "articles": "the articles", "all": "lists and articles"}
+        out.append(f"  {drawn[site.render]} are drawn by JavaScript: render: {site.render}")
     for col in columns:
         nxt = f", next page {col.next_url}" if col.next_url else ", no next page"
         out.append(f"  {col.name}: {col.url} ({len(col.items)} dated articles{nxt})")
@@ -479,6 +544,9 @@ def _yaml(site: Site, columns: list[Column], layout: str | None, fetch: Fetcher)
         data["sitemaps"] = site.sitemaps
     if layout:
         data["layout"] = layout
+    if site.render != "none":
+        # Lists or bodies are drawn by JavaScript: crawls render them in headless Chromium.
+        data["render"] = site.render
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     notes = [f"#   {c.name}: {c.url}" for c in columns]
     return "\n".join([*head, "# Columns found:", *notes, body])

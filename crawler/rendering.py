@@ -9,11 +9,14 @@ Chromium given its path, so no browser download of its own is needed (Debian's `
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import shutil
 from typing import Any
 
 from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
 
 # What `render:` in a site file may say, and which requests each renders.
 RENDER_KINDS = {"none": (), "listings": ("listing",), "articles": ("article",),
@@ -102,3 +105,69 @@ def request_meta() -> dict[str, Any]:
         "playwright": True,
         "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")],
     }
+
+
+class Browser:
+    """The system Chromium, one tab at a time, for `uninews sites discover`: a page as a
+    browser draws it, after its scripts have fetched what they need."""
+
+    def __init__(self, user_agent: str, *, timeout_ms: int = TIMEOUT_MS) -> None:
+        self.user_agent = user_agent
+        self.timeout_ms = timeout_ms
+        self._pw: Any = None
+        self._browser: Any = None
+        self._context: Any = None
+
+    def __enter__(self) -> Browser:
+        from playwright.sync_api import sync_playwright
+
+        chromium = find_chromium()
+        if chromium is None:
+            raise RenderUnavailable(f"no Chromium to render pages with: {INSTALL_HINT}")
+        self._pw = sync_playwright().start()
+        try:
+            self._browser = self._pw.chromium.launch(
+                executable_path=chromium, headless=True, timeout=self.timeout_ms
+            )
+            self._context = self._browser.new_context(user_agent=self.user_agent)
+            self._context.route("**/*", _route_without_media)
+        except BaseException:
+            self._pw.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._browser is not None:
+                self._browser.close()
+        finally:
+            self._pw.stop()
+
+    def get(self, url: str) -> tuple[str, bytes, str | None] | None:
+        """(final URL, the rendered document as UTF-8, its content type), or None."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        page = self._context.new_page()
+        try:
+            response = page.goto(url, wait_until="networkidle", timeout=self.timeout_ms)
+            if response is None or response.status >= 400:
+                return None
+            return page.url, page.content().encode("utf-8"), "text/html; charset=utf-8"
+        except PlaywrightError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            logger.warning("Cannot render %s: %s", url, first)
+            return None
+        finally:
+            page.close()
+
+
+def _route_without_media(route: Any) -> None:
+    if route.request.resource_type in ("image", "media", "font"):
+        route.abort()
+    else:
+        route.continue_()
+
+
+def available() -> bool:
+    """Whether pages can be rendered here (a Chromium and the renderer)."""
+    return find_chromium() is not None and importlib.util.find_spec("playwright") is not None

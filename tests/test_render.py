@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from crawler.rendering import find_chromium
 from storage import open_store
@@ -24,8 +25,11 @@ ARTICLES = {
             " and will be tested in the university library's mail room next term.",
         ],
     }
-    for n in (1, 2, 3)
+    for n in (1, 2, 3, 4)
 }
+HOME = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Example University</title>
+</head><body><nav><a href="/">Home</a> <a href="/news/index.html">News</a>
+<a href="/about.html">About</a></nav><main><p>Welcome to Example University.</p></main></body></html>"""
 
 # The list comes from a JSON API after the page loads; nothing is in the served HTML.
 LISTING = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>News</title></head>
@@ -55,6 +59,8 @@ a.innerHTML = '<h1>' + data.title + '</h1><time datetime="' + data.date + '">' +
 def _route(path: str) -> tuple[int, dict[str, str], bytes]:
     if path == "/robots.txt":
         return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
+    if path == "/":
+        return 200, {}, HOME.encode()
     if path == "/news/index.html":
         return 200, {}, LISTING.encode()
     if path == "/api/news.json":
@@ -84,11 +90,11 @@ def test_a_site_drawn_by_javascript_is_crawled_through_chromium(tmp_path: Path) 
         assert plain.returncode == 0, plain.stderr[-2000:]
         assert summary_counts(plain.stdout)["new"] == 0
         assert "/api/news.json" not in server.requests
-        # Rendered, it lists three articles, and each article's text is the script's.
+        # Rendered, it lists four articles, and each article's text is the script's.
         site_file(sites, render="all")
         done = crawl("tiny", sites, store, server.url)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert summary_counts(done.stdout)["new"] == 3, done.stdout + done.stderr[-3000:]
+    assert summary_counts(done.stdout)["new"] == 4, done.stdout + done.stderr[-3000:]
     s = open_store(store)
     try:
         for n, a in ARTICLES.items():
@@ -124,3 +130,25 @@ def test_a_render_value_that_is_not_one_of_the_four_is_refused_when_the_file_loa
     site_file(sites, render="yes")
     done = uninews("crawl", "tiny", "--sites-dir", str(sites))
     assert done.returncode == 2 and "render" in done.stderr and "Traceback" not in done.stderr
+
+
+@needs_chromium
+def test_discover_notices_a_site_drawn_by_javascript_and_says_render(tmp_path: Path) -> None:
+    """The served HTML lists no article and the articles have no body; drawn by the browser
+    they do: discover finds the column, writes `render: all`, and the file crawls."""
+    from tests.crawling import uninews
+
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    store = f"sqlite:///{tmp_path / 'a.db'}"
+    with DynamicSite(_route) as server:
+        found = uninews("-v", "sites", "discover", ORIGIN + "/", "--base-url", server.url,
+                        "--name", "drawn", "-o", str(sites / "drawn.yaml"), "--delay", "0")  # fmt: skip
+        assert found.returncode == 0, found.stderr[-3000:]
+        data = yaml.safe_load((sites / "drawn.yaml").read_text(encoding="utf-8"))
+        assert data["render"] == "all", found.stdout + found.stderr[-3000:]
+        assert data["listings"] == ["news/index.html"]
+        assert "drawn by JavaScript" in found.stdout + found.stderr
+        done = crawl("drawn", sites, store, server.url)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert summary_counts(done.stdout)["new"] == 4, done.stdout
