@@ -50,9 +50,14 @@ class CheckReport:
     def lines(self) -> list[str]:
         n = len(self.articles)
         out = [f"{self.site.name}: {n} article(s) checked, {self.requests} requests"]
-        out += [f"  {name:<13} {rate:6.0%}" for name, rate in self.rates.items()]
+        out += [
+            f"  {name:<13} {rate:6.0%}" + ("   (200 characters or more)" if name == "text" else "")
+            for name, rate in self.rates.items()
+        ]
         for name, urls in self.misses().items():
-            out.append(f"  no {name}: " + ", ".join(urls))
+            # A short text is not no text: say which it was.
+            label = "text under 200 characters" if name == "text" else f"no {name}"
+            out.append(f"  {label}: " + ", ".join(urls))
         for url, why in self.not_articles[:5]:
             out.append(f"  not an article: {url} ({why})")
         for url in self.empty_listings:
