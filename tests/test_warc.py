@@ -25,7 +25,7 @@ from warcio.capture_http import capture_http
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from storage import open_store
+from storage import StorageError, open_store
 from tests.crawling import ROOT, cli_env, crawl, uninews
 from tests.sitegen.server import LocalSite, StatusRule
 from tests.tinysite import ORIGIN, article_html, build, site_file
@@ -227,7 +227,10 @@ def test_an_interrupted_import_resumes_and_stores_each_article_once(
     key = _file_key("tiny", warc)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # until the first batch is stored and the place saved
-        state = open_store(store, readonly=True).get_state(key) if db.exists() else None
+        try:
+            state = open_store(store, readonly=True).get_state(key) if db.exists() else None
+        except StorageError:  # the file is there, its tables not yet
+            state = None
         if state and state["records"] > 0:
             break
         assert proc.poll() is None, proc.communicate()
