@@ -39,6 +39,7 @@ from storage.common import (
     with_changes,
 )
 from storage.locks import process_gone
+from storage.mongo_blobs import MongoBlobs
 from storage.uri import redact_uri
 
 logger = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ def _message(exc: Exception) -> str:
     return str(details.get("errmsg") or exc).split("\n")[0][:300]
 
 
-class MongoStore:
+class MongoStore(MongoBlobs):
     """ArchiveStore on a MongoDB database (or mongomock, for tests on machines without a server)."""
 
     def __init__(
@@ -270,6 +271,7 @@ class MongoStore:
         """Create every index (a no-op when it exists) and drop the ones they replace."""
         for coll, keys_, options in INDEXES:
             self.db[coll].create_index(keys_, **options)
+        self._create_blob_indexes()
         for coll, names in RETIRED_INDEXES.items():
             existing = set(self.db[coll].index_information())
             for name in names:
