@@ -42,6 +42,8 @@ RARE_KEYS = (
     ("withdrawn", "withdrawn", "withdrawn"),
     ("reinstated", "reinstated", "reinstated"),
     ("earlier", "earlier capture kept", "earlier captures kept"),
+    ("files_archived", "file archived", "files archived"),
+    ("files_failed", "file not archived", "files not archived"),
 )
 EXIT_STATUS = {"ok": 0, "interrupted": 130}  # anything else (failed, skipped): 1
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -191,6 +191,9 @@ class Revisit(BaseModel):
         )
 
 
+CaptureKind = Literal["images", "attachments", "styles"]
+
+
 class Site(BaseModel):
     """One university news site, as its YAML file describes it."""
 
@@ -229,6 +232,10 @@ class Site(BaseModel):
         description="consecutive listing pages with no new article link that end a walk",
     )
     revisit: Revisit = Revisit()
+    capture: list[CaptureKind] = Field(
+        default_factory=lambda: list[CaptureKind](("images", "attachments")),
+        description="what is archived beside each article (crawler/capture.py); [] for nothing",
+    )
     path: str | None = Field(None, exclude=True)
 
     @field_validator("revisit", mode="before")
