@@ -1,0 +1,114 @@
+"""Archived files in `uninews serve`: the bytes by content hash with safe headers, an article's
+images and attachments pointed at their archived copies, and the raw page shown with its
+archived images and styles (nothing is fetched from the live site)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import lxml.html
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from crawler.extraction import decode_html
+from storage import ArchiveStore, RawPage
+from storage.blobs import ARCHIVED, CAPTURED_FIELDS
+from uninews.web import queries
+
+router = APIRouter(include_in_schema=False)
+
+_SHA = re.compile(r"[0-9a-f]{64}")
+# Shown inline: raster images (an SVG can carry script) and stylesheets (which a page loads
+# whatever the disposition). Everything else is a download.
+INLINE = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/avif", "text/css"}
+)
+# A file is a document of its own only as a download, and then an inert one.
+FILE_CSP = "sandbox; default-src 'none'"
+
+
+def file_url(sha256: str) -> str:
+    return f"/files/{sha256}"
+
+
+def with_archived(store: ArchiveStore, rec: dict[str, Any]) -> dict[str, Any]:
+    """The record with each image and attachment given its archived copy, also where the
+    record was stored before the file was (the archive keeps files by URL too)."""
+    out = dict(rec)
+    for name in CAPTURED_FIELDS:
+        entries = []
+        for entry in rec.get(name) or []:
+            if isinstance(entry, dict) and ARCHIVED not in entry and entry.get("url"):
+                blob = store.blob_for_url(str(entry["url"]))
+                if blob is not None:
+                    entry = {**entry, ARCHIVED: blob.ref()}
+            entries.append(entry)
+        out[name] = entries
+    return out
+
+
+@router.get("/files/{sha256}")
+def archived_file(request: Request, sha256: str) -> Response:
+    if not _SHA.fullmatch(sha256):
+        raise queries.BadRequest("a file is named by its sha256: 64 hex digits")
+    found = request.app.state.store.get_blob(sha256)
+    if found is None:
+        raise queries.NotFound(f"no archived file {sha256}")
+    blob, body = found
+    name = blob.name or sha256
+    disposition = "inline" if blob.mime in INLINE else "attachment"
+    headers = {
+        "Content-Type": blob.mime if "/" in blob.mime else "application/octet-stream",
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
+        "Content-Security-Policy": FILE_CSP,
+        "X-Content-Type-Options": "nosniff",
+        # Named by their content: the bytes behind a name never change.
+        "Cache-Control": "public, max-age=31536000, immutable",
+    }
+    return Response(body, headers=headers)
+
+
+def archived_page(store: ArchiveStore, page: RawPage) -> str:
+    """The raw page's HTML with every archived image and stylesheet pointed at its copy (what
+    the archive does not keep stays pointed at the live site, which the CSP then blocks)."""
+    declared = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
+    html = decode_html(page.body, declared)
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return html
+    base_el = tree.find(".//base[@href]")
+    base = urljoin(page.url, base_el.get("href")) if base_el is not None else page.url
+    if base_el is not None:
+        base_el.drop_tree()  # the copies' addresses are ours, not relative to the live site
+    for el, attr in _references(tree):
+        ref = (el.get(attr) or "").strip()
+        if not ref or ref.startswith("data:"):
+            continue
+        url = urljoin(base, ref)
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        blob = store.blob_for_url(url)
+        if blob is not None:
+            el.set(attr, file_url(blob.sha256))
+            if el.tag == "img":
+                for extra in ("srcset", "data-src", "data-original"):
+                    el.attrib.pop(extra, None)
+    for meta in tree.iter("meta"):  # the page is served as UTF-8 now
+        if meta.get("charset") or (meta.get("http-equiv") or "").lower() == "content-type":
+            meta.drop_tree()
+    return str(lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>"))
+
+
+def _references(tree: Any) -> list[tuple[Any, str]]:
+    out: list[tuple[Any, str]] = []
+    for el in tree.iter("img", "link", "a"):
+        if el.tag == "img":
+            out.append((el, "src"))
+        elif el.tag == "link" and "stylesheet" in (el.get("rel") or "").lower().split():
+            out.append((el, "href"))
+        elif el.tag == "a" and el.get("href"):
+            out.append((el, "href"))  # an attachment's link opens its archived copy
+    return out
