@@ -6,7 +6,10 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage.base import ArchiveStore
 
 # The key an image's or attachment's entry in a record gets for its archived copy. It is about
 # the fetch, not the article: record hashes leave it out (storage.keys), so capturing a file
@@ -59,3 +62,30 @@ def without_archived(value: Any) -> Any:
         {k: v for k, v in entry.items() if k != ARCHIVED} if isinstance(entry, dict) else entry
         for entry in value
     ]
+
+
+def with_archived(store: ArchiveStore, rec: dict[str, Any]) -> dict[str, Any]:
+    """The record with each image and attachment given its archived copy, also where the
+    record was stored before the file was (the archive finds files by URL too)."""
+    out = dict(rec)
+    for name in CAPTURED_FIELDS:
+        entries = []
+        for entry in rec.get(name) or []:
+            if isinstance(entry, dict) and ARCHIVED not in entry and entry.get("url"):
+                blob = store.blob_for_url(str(entry["url"]))
+                if blob is not None:
+                    entry = {**entry, ARCHIVED: blob.ref()}
+            entries.append(entry)
+        if name in rec:
+            out[name] = entries
+    return out
+
+
+def human_size(n: int) -> str:
+    """1,234,567 bytes as '1.2 MB' (powers of 1000, as disks are sold)."""
+    size = float(n)
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{int(size)} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"

@@ -106,6 +106,11 @@ def test_a_crawl_keeps_images_and_download_jsp_attachments_once(vsb: tuple[Path,
         assert store.versions(record["id"])[-1]["version"] == 1
     finally:
         store.close()
+    shown = uninews("show", f"{ORIGIN}/news/1.html", "--store", store_uri).stdout
+    assert f"archived: /files/{blob_sha(DOC)}  {DOC_NAME}  application/msword, 4.0 kB" in shown
+    assert f"archived: /files/{blob_sha(PNG)}  1.png  image/png, 3.0 kB" in shown
+    stats = uninews("stats", "--store", store_uri).stdout
+    assert "Archived files: 2 (7.0 kB) for 3 URLs" in stats
 
 
 def test_caps_robots_and_wrong_types_leave_the_article_stored(vsb: tuple[Path, str]) -> None:

@@ -14,7 +14,6 @@ from fastapi.responses import Response
 
 from crawler.extraction import decode_html
 from storage import ArchiveStore, RawPage
-from storage.blobs import ARCHIVED, CAPTURED_FIELDS
 from uninews.web import queries
 
 router = APIRouter(include_in_schema=False)
@@ -31,22 +30,6 @@ FILE_CSP = "sandbox; default-src 'none'"
 
 def file_url(sha256: str) -> str:
     return f"/files/{sha256}"
-
-
-def with_archived(store: ArchiveStore, rec: dict[str, Any]) -> dict[str, Any]:
-    """The record with each image and attachment given its archived copy, also where the
-    record was stored before the file was (the archive keeps files by URL too)."""
-    out = dict(rec)
-    for name in CAPTURED_FIELDS:
-        entries = []
-        for entry in rec.get(name) or []:
-            if isinstance(entry, dict) and ARCHIVED not in entry and entry.get("url"):
-                blob = store.blob_for_url(str(entry["url"]))
-                if blob is not None:
-                    entry = {**entry, ARCHIVED: blob.ref()}
-            entries.append(entry)
-        out[name] = entries
-    return out
 
 
 @router.get("/files/{sha256}")
