@@ -30,6 +30,8 @@ KINDS = ("images", "attachments", "styles")
 # What a capture may keep of each kind: an image must be served as one, a stylesheet as CSS; an
 # attachment may be anything but a web page (a login or error page served for a document link).
 _HTML = ("text/html", "application/xhtml+xml")
+_VAGUE = ("application/octet-stream", "text/plain", *_HTML)  # say nothing of a file's kind
+_SCRIPTS = frozenset({".jsp", ".php", ".asp", ".aspx", ".do", ".action", ".cgi", ".htm", ".html"})
 
 
 def content_disposition_name(value: bytes | None) -> str | None:
@@ -73,23 +75,49 @@ def _name_from_url(url: str) -> str | None:
     return last or None
 
 
-def stylesheets(body: bytes, url: str) -> list[str]:
-    """The absolute URLs of a page's <link rel=stylesheet> (what its raw view needs to look right)."""
+def _extension(name: str) -> str:
+    """ ".doc" of "简章.doc"; "" when the name has no plausible file extension."""
+    ext = posixpath.splitext(name)[1]
+    return ext if 1 < len(ext) <= 6 and ext[1:].isalnum() else ""
+
+
+def _attachment_name(text: str, url: str, response: Response) -> str | None:
+    """An attachment's file name from its link text ("招生简章.doc", or "招生简章" given the
+    extension its URL or type shows), when the server sent none."""
+    text = posixpath.basename(text.strip().replace("\\", "/"))
+    if not text or _extension(text):
+        return text or None
+    mime = media_type(response, None)
+    ext = "" if mime in _VAGUE else mimetypes.guess_extension(mime) or ""
+    if not ext:  # the URL's own, unless it names the script that serves the file
+        ext = _extension(_name_from_url(url) or "")
+        ext = "" if ext.lower() in _SCRIPTS else ext
+    return text + ext
+
+
+def page_assets(body: bytes, url: str) -> tuple[list[str], list[str]]:
+    """The absolute URLs of a page's stylesheets and of all its images (the logo and banners
+    too): what its raw view needs to look as it did."""
     try:
         tree = lxml.html.fromstring(body)
     except (ValueError, lxml.etree.ParserError):
-        return []
+        return [], []
     base = tree.find(".//base[@href]")
     start = urljoin(url, base.get("href")) if base is not None else url
-    out: list[str] = []
-    for link in tree.iter("link"):
-        rel = (link.get("rel") or "").lower().split()
-        href = (link.get("href") or "").strip()
-        if "stylesheet" in rel and href and not href.startswith(("data:", "javascript:")):
+    styles: list[str] = []
+    images: list[str] = []
+    for el in tree.iter("link", "img"):
+        if el.tag == "link":
+            rel = (el.get("rel") or "").lower().split()
+            href, out = ((el.get("href") or "") if "stylesheet" in rel else ""), styles
+        else:
+            href, out = el.get("src") or "", images
+        href = href.strip()
+        if href and not href.startswith(("data:", "javascript:")):
             full = urljoin(start, href)
             if urlsplit(full).scheme in ("http", "https") and full not in out:
                 out.append(full)
-    return out
+    return styles, images
 
 
 class CapturePipeline:
@@ -148,7 +176,10 @@ class CapturePipeline:
             if kind in kinds:
                 targets += [(kind, e, e["url"]) for e in item.record.get(kind) or [] if _http(e)]
         if "styles" in kinds:
-            targets += [("styles", None, u) for u in stylesheets(item.body, item.url)]
+            styles, images = page_assets(item.body, item.url)
+            shown = {url for _, _, url in targets}
+            targets += [("styles", None, u) for u in styles]
+            targets += [("images", None, u) for u in images if u not in shown]
         budget = self.max_article
         for kind, entry, url in targets:
             if self.crawler.stats and self.crawler.stats.get_value("uninews/store_error"):
@@ -202,10 +233,7 @@ class CapturePipeline:
         disposition = response.headers.get("Content-Disposition")
         name = content_disposition_name(disposition)
         if name is None and kind == "attachments" and entry is not None:
-            text = str(entry.get("name") or "")
-            # The link text names a VSB attachment ("招生简章.doc"); a URL with an extension wins
-            # over text without one.
-            name = text if "." in text[-6:] else None
+            name = _attachment_name(str(entry.get("name") or ""), url, response)
         name = name or _name_from_url(url)
         mime = media_type(response, name)
         refusal = _refusal(kind, mime, disposition)

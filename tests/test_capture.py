@@ -69,6 +69,9 @@ def test_a_crawl_keeps_images_and_download_jsp_attachments_once(vsb: tuple[Path,
     with DynamicSite(route) as server:
         done = crawl("vsb", sites, store_uri, server.url)
         assert done.returncode == 0, done.stderr[-2000:]
+        # Only what the article shows by default: not the template's logo or stylesheet.
+        assert "/images/logo.png" not in server.requests
+        assert "/news.vsb.css" not in server.requests
         # Two articles share one photo: it is fetched once; each has its own attachment.
         assert server.requests.count("/__local/A/1.png") == 1
         assert len([r for r in server.requests if r.startswith(JSP)]) == 2
@@ -164,6 +167,7 @@ def test_styles_when_the_site_asks_and_nothing_when_capture_is_off(tmp_path: Pat
     try:
         css = store.blob_for_url(f"{ORIGIN}/news.vsb.css")
         assert css is not None and css.mime == "text/css"
+        assert store.blob_for_url(f"{ORIGIN}/images/logo.png") is not None  # the page's too
         assert store.blob_for_url(f"{ORIGIN}{JSP}401") is None  # attachments not asked for
     finally:
         store.close()
@@ -172,3 +176,34 @@ def test_styles_when_the_site_asks_and_nothing_when_capture_is_off(tmp_path: Pat
         assert store.count() == 2 and store.blob_stats()["files"] == 0
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        (f"attachment; filename={quote(DOC_NAME)}".encode(), DOC_NAME),  # VSB: escaped UTF-8
+        (f'attachment; filename="{DOC_NAME}"'.encode("gb18030"), DOC_NAME),  # raw GBK
+        (f'attachment; filename="{DOC_NAME}"'.encode(), DOC_NAME),  # raw UTF-8
+        (f"attachment; filename*=UTF-8''{quote(DOC_NAME)}".encode(), DOC_NAME),  # RFC 6266
+        (b'attachment; filename="../../etc/passwd"', "passwd"),  # a name, never a path
+        (b"inline", None),
+    ],
+)
+def test_attachment_names_from_content_disposition(header: bytes, name: str | None) -> None:
+    from crawler.capture import content_disposition_name
+
+    assert content_disposition_name(header) == name
+
+
+def test_a_link_text_without_extension_names_the_file_with_the_urls() -> None:
+    from scrapy.http import Response
+
+    from crawler.capture import _attachment_name
+
+    pdf = Response("http://x.edu.cn/a", headers={"Content-Type": "application/pdf"})
+    vague = Response("http://x.edu.cn/a", headers={"Content-Type": "application/octet-stream"})
+    doc_url, jsp_url = "http://x.edu.cn/__local/F/1.doc?e=.doc", f"http://x.edu.cn{JSP}1"
+    assert _attachment_name("招生简章", doc_url, vague) == "招生简章.doc"
+    assert _attachment_name("招生简章.docx", doc_url, vague) == "招生简章.docx"
+    assert _attachment_name("招生简章", jsp_url, pdf) == "招生简章.pdf"
+    assert _attachment_name("招生简章", jsp_url, vague) == "招生简章"  # not "招生简章.jsp"
