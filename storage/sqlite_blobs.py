@@ -67,6 +67,7 @@ class SQLiteBlobs:
     _lock: threading.RLock
     _read_lock: threading.Lock
     _tx: Callable[[], AbstractContextManager[sqlite3.Connection]]
+    _stream: Callable[[str, list[Any]], Iterator[Any]]
 
     def _create_blob_schema(self, db: sqlite3.Connection) -> None:
         for stmt in BLOB_SCHEMA.split(";"):
@@ -143,16 +144,20 @@ class SQLiteBlobs:
         blob = Blob(url or "", sha256, size, mime, name, fetched_at or stored_at, etag, modified)
         return blob, bytes(body)
 
-    @_guarded
     def iter_blobs(self) -> Iterator[Blob]:
-        """Every URL's archived file (metadata only), oldest fetch first."""
-        if not self._have_blobs():
-            return iter(())
-        rows = self._db.execute(
-            f"SELECT {_URL_COLS.replace('size', 'b.size').replace('mime', 'u.mime')}"
-            " FROM blob_urls u JOIN blobs b USING (sha256) ORDER BY u.fetched_at, u.url_key"
-        ).fetchall()
-        return (Blob(*r) for r in rows)
+        """Every URL's archived file (metadata only), oldest fetch first, streamed."""
+        try:
+            if not self._have_blobs():
+                return
+            sql = (
+                f"SELECT {_URL_COLS.replace('size', 'b.size').replace('mime', 'u.mime')}"
+                " FROM blob_urls u JOIN blobs b USING (sha256) ORDER BY u.fetched_at, u.url_key"
+            )
+            yield from (Blob(*row) for row in self._stream(sql, []))  # its own connection
+        except sqlite3.Error as exc:
+            from storage.sqlite import _describe
+
+            raise StorageError(_describe(self.path, exc)) from None
 
     @_guarded
     def blob_stats(self) -> dict[str, int]:

@@ -44,7 +44,7 @@ def archived_file(request: Request, sha256: str) -> Response:
     disposition = "inline" if blob.mime in INLINE else "attachment"
     headers = {
         "Content-Type": blob.mime if "/" in blob.mime else "application/octet-stream",
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name, safe='')}",
         "Content-Security-Policy": FILE_CSP,
         "X-Content-Type-Options": "nosniff",
         # Named by their content: the bytes behind a name never change.
@@ -53,19 +53,19 @@ def archived_file(request: Request, sha256: str) -> Response:
     return Response(body, headers=headers)
 
 
-def archived_page(store: ArchiveStore, page: RawPage) -> str:
+def archived_page(store: ArchiveStore, page: RawPage) -> str | None:
     """The raw page's HTML with every archived image and stylesheet pointed at its copy (what
-    the archive does not keep stays pointed at the live site, which the CSP then blocks)."""
+    the archive does not keep stays pointed at the live site, which the CSP then blocks);
+    None when the archive keeps none of them (the page is then shown as fetched)."""
     declared = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
     html = decode_html(page.body, declared)
     try:
         tree = lxml.html.document_fromstring(html)
     except (ValueError, lxml.etree.ParserError):
-        return html
+        return None
     base_el = tree.find(".//base[@href]")
     base = urljoin(page.url, base_el.get("href")) if base_el is not None else page.url
-    if base_el is not None:
-        base_el.drop_tree()  # the copies' addresses are ours, not relative to the live site
+    rewritten = 0
     for el, attr in _references(tree):
         ref = (el.get(attr) or "").strip()
         if not ref or ref.startswith("data:"):
@@ -75,10 +75,15 @@ def archived_page(store: ArchiveStore, page: RawPage) -> str:
             continue
         blob = store.blob_for_url(url)
         if blob is not None:
+            rewritten += 1
             el.set(attr, file_url(blob.sha256))
             if el.tag == "img":
                 for extra in ("srcset", "data-src", "data-original"):
                     el.attrib.pop(extra, None)
+    if not rewritten:
+        return None
+    if base_el is not None:
+        base_el.drop_tree()  # the copies' addresses are ours, not relative to the live site
     for meta in tree.iter("meta"):  # the page is served as UTF-8 now
         if meta.get("charset") or (meta.get("http-equiv") or "").lower() == "content-type":
             meta.drop_tree()

@@ -124,10 +124,10 @@ def raw(request: Request, article_id: str) -> Response:
     # A sandboxed document's own origin is opaque: the app's origin is named too.
     origin = f"{request.url.scheme}://{request.url.netloc}"
     csp = RAW_PAGE_CSP.format(origin=origin)
-    if store.blob_stats()["files"]:
-        body = archived_page(store, page).encode("utf-8")
+    archived = archived_page(store, page)
+    if archived is not None:
         return Response(
-            body,
+            archived.encode("utf-8"),
             headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": csp},
         )
     declared = next((v for k, v in page.headers.items() if k.lower() == "content-type"), "")
