@@ -108,3 +108,15 @@ def test_the_raw_page_shows_archived_images_and_styles_and_nothing_live(
     # Only the archive: a file it does not keep (/gone.png) is not fetched from the web.
     assert " http: " not in csp and " https: " not in csp
     assert f"img-src 'self' {client.base_url.scheme}://{client.base_url.netloc.decode()}" in csp
+
+
+def test_the_api_gives_each_files_archived_copy(served: tuple[httpx.Client, str]) -> None:
+    client, aid = served
+    got = client.get(f"/api/articles/{aid}").json()
+    assert got["images"][0]["archived"]["sha256"] == blob_sha(JPEG)
+    assert got["attachments"][0]["archived"] == {
+        "sha256": blob_sha(DOC),
+        "size": len(DOC),
+        "mime": "application/msword",
+        "name": "2027年招生简章.doc",
+    }
