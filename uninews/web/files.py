@@ -74,12 +74,16 @@ def archived_page(store: ArchiveStore, page: RawPage) -> str | None:
         if urlsplit(url).scheme not in ("http", "https"):
             continue
         blob = store.blob_for_url(url)
-        if blob is not None:
-            rewritten += 1
-            el.set(attr, file_url(blob.sha256))
-            if el.tag == "img":
-                for extra in ("srcset", "data-src", "data-original"):
-                    el.attrib.pop(extra, None)
+        if blob is None:
+            # Absolute, so the browser asks the live site (which the CSP refuses), never
+            # this app at the same path.
+            el.set(attr, url)
+            continue
+        rewritten += 1
+        el.set(attr, file_url(blob.sha256))
+        if el.tag == "img":
+            for extra in ("srcset", "data-src", "data-original"):
+                el.attrib.pop(extra, None)
     if not rewritten:
         return None
     if base_el is not None:
