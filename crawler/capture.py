@@ -14,7 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import lxml.html
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from crawler.items import FetchedPage
@@ -181,15 +181,23 @@ class CapturePipeline:
             targets += [("styles", None, u) for u in styles]
             targets += [("images", None, u) for u in images if u not in shown]
         budget = self.max_article
+        missing = 0
         for kind, entry, url in targets:
             if self.crawler.stats and self.crawler.stats.get_value("uninews/store_error"):
                 break  # the crawl is stopping
             blob = await self._shared(kind, url, entry, budget)
             if blob is None:
+                missing += 1
                 continue
             budget -= blob.size
             if entry is not None:
                 entry[ARCHIVED] = blob.ref()
+        engine = self.crawler.engine
+        if missing and engine is not None and not engine.running:
+            # Cut off by a Ctrl-C or a stop: not stored, so the next run fetches the article
+            # and its files again (stored, it would be known and its files never fetched).
+            item.failed = True
+            raise DropItem(f"stopped before its files were archived: {item.url}", log_level="INFO")
         return item
 
     async def _shared(

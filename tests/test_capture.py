@@ -207,3 +207,41 @@ def test_a_link_text_without_extension_names_the_file_with_the_urls() -> None:
     assert _attachment_name("招生简章.docx", doc_url, vague) == "招生简章.docx"
     assert _attachment_name("招生简章", jsp_url, pdf) == "招生简章.pdf"
     assert _attachment_name("招生简章", jsp_url, vague) == "招生简章"  # not "招生简章.jsp"
+
+
+@pytest.mark.slow
+def test_a_ctrl_c_while_files_download_leaves_the_article_for_the_next_run(
+    vsb: tuple[Path, str],
+) -> None:
+    import signal
+    import threading
+
+    from tests.test_crawl_faults import _start, _wait
+
+    sites, store_uri = vsb
+    release = threading.Event()
+
+    def slow_photo(path: str) -> tuple[int, dict[str, str], bytes]:
+        if path == "/__local/A/1.png":
+            release.wait(30)  # bounded: the test releases it once the crawl is stopped
+        return route(path)
+
+    with DynamicSite(slow_photo) as server:
+        args = ["crawl", "vsb", "--sites-dir", str(sites), "--store", store_uri,
+                "--base-url", server.url, "-s", "AUTOTHROTTLE_ENABLED=false",
+                "-s", "UNINEWS_EXTRACT_WORKERS=0", "-s", "DOWNLOAD_TIMEOUT=3"]  # fmt: skip
+        proc = _start(args)
+        _wait("the photo to be asked for", lambda: "/__local/A/1.png" in server.requests)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        release.set()
+        assert proc.returncode == 130, err[-2000:]
+        again = crawl("vsb", sites, store_uri, server.url)
+    assert again.returncode == 0, again.stderr[-2000:]
+    store: Any = open_store(store_uri, readonly=True)
+    try:
+        for n in (1, 2):
+            record = store.get(f"{ORIGIN}/news/{n}.html")
+            assert record is not None and ARCHIVED in record["images"][0], n
+    finally:
+        store.close()
