@@ -110,3 +110,24 @@ def test_a_file_past_the_document_limit_goes_to_gridfs(monkeypatch: pytest.Monke
         assert got is not None and got[1] == DOC and got[0].url == url
     finally:
         store.close()
+
+
+@pytest.mark.mongodb
+def test_a_file_past_the_document_limit_on_a_real_server(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import mongo_blobs
+    from tests.conftest import store_uri
+
+    store: Any = open_store(store_uri("mongodb", tmp_path))
+    monkeypatch.setattr(mongo_blobs, "INLINE_MAX", 1000)
+    try:
+        url = "http://yjs.example.edu.cn/big.doc"
+        assert store.put_blob(blob(url, DOC, "application/msword"), DOC) is BlobOutcome.STORED
+        assert store.put_blob(blob(url, DOC, "application/msword"), DOC) is BlobOutcome.KNOWN
+        got = store.get_blob(blob_sha(DOC))
+        assert got is not None and got[1] == DOC
+        assert store.db["blob_bodies.files"].count_documents({}) == 1
+    finally:
+        store.db.client.drop_database(store.db.name)
+        store.close()
