@@ -277,7 +277,13 @@ class CapturePipeline:
         fetch_url = urls.to_fetch(url) if urls is not None else url
         request = Request(
             fetch_url,
-            meta={"download_maxsize": maxsize, "allow_offsite": True, "capture": True},
+            # The cap is the limit; Scrapy's page-size warning (4 MB) is no news for a document.
+            meta={
+                "download_maxsize": maxsize,
+                "download_warnsize": maxsize,
+                "allow_offsite": True,
+                "capture": True,
+            },
             dont_filter=True,
         )
         assert self.crawler.engine is not None
