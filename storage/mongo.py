@@ -117,6 +117,8 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     ("articles", [("site", 1), ("next_check", 1)], {"name": "site_next_check_v2"}),
     # a site's articles per month (the web dashboard), read from the index alone
     ("articles", [("site", 1), ("pub_date", 1)], {"name": "site_month"}),
+    # the URLs that serve one archived file (storage/mongo_blobs.py: get_blob)
+    ("blob_urls", [("sha256", 1)], {"name": "blob_urls_sha_v2"}),
 )
 RETIRED_INDEXES = {"articles": ("site_pub", "pub", "content_hash", "terms", "people")}
 
@@ -271,7 +273,6 @@ class MongoStore(MongoBlobs):
         """Create every index (a no-op when it exists) and drop the ones they replace."""
         for coll, keys_, options in INDEXES:
             self.db[coll].create_index(keys_, **options)
-        self._create_blob_indexes()
         for coll, names in RETIRED_INDEXES.items():
             existing = set(self.db[coll].index_information())
             for name in names:

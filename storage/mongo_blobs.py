@@ -1,6 +1,7 @@
 """The MongoDB archive's binaries: `blobs` (one document per sha256, the bytes inline up to
 15 MiB, past that in the GridFS bucket `blob_bodies` under the same id) and `blob_urls` (one
-document per URL key: which bytes it served, its name, MIME type and validators)."""
+document per URL key: which bytes it served, its name, MIME type and validators). Their index
+is in storage/mongo.py INDEXES; docs/mongodb.md describes both collections."""
 
 from __future__ import annotations
 
@@ -47,9 +48,6 @@ class MongoBlobs:
     """The blob half of the storage contract, mixed into MongoStore."""
 
     db: Any
-
-    def _create_blob_indexes(self) -> None:
-        self.db["blob_urls"].create_index([("sha256", 1)], name="blob_urls_sha_v2")
 
     def _blob_bucket(self) -> Any:
         import gridfs
