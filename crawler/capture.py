@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from crawler.css import css_refs
 from crawler.items import FetchedPage
 from crawler.pipelines import halt_on_store_error
 from storage import ArchiveStore, open_store
@@ -26,7 +27,6 @@ from storage.keys import url_key
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("images", "attachments", "styles")
 # What a capture may keep of each kind: an image must be served as one, a stylesheet as CSS; an
 # attachment may be anything but a web page (a login or error page served for a document link).
 _HTML = ("text/html", "application/xhtml+xml")
@@ -140,6 +140,7 @@ class CapturePipeline:
         # Files being fetched now, by URL key: two articles showing one photo at once share
         # its one fetch.
         self.inflight: dict[str, asyncio.Future[Blob | None]] = {}
+        self.css_found: dict[str, tuple[list[str], list[str]]] = {}  # by the stylesheet's key
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CapturePipeline:
@@ -189,6 +190,11 @@ class CapturePipeline:
             if blob is None:
                 missing += 1
                 continue
+            # What a newly kept stylesheet loads (its @imports, background images, fonts)
+            # joins the list; the loop reads it as it grows.
+            imports, files = self.css_found.pop(url_key(url), ([], []))
+            targets += [("styles", None, u) for u in imports]
+            targets += [("assets", None, u) for u in files]
             budget -= blob.size
             if entry is not None:
                 entry[ARCHIVED] = blob.ref()
@@ -269,6 +275,8 @@ class CapturePipeline:
         self._inc("files_archived" if outcome is BlobOutcome.STORED else "files_known")
         if outcome is BlobOutcome.STORED:
             self._inc("files_bytes", len(body))
+        if kind == "styles":
+            self.css_found[url_key(url)] = css_refs(body, url)
         return blob
 
     async def _fetch(self, url: str, maxsize: int) -> Response | None:
@@ -315,6 +323,10 @@ def _refusal(kind: str, mime: str, disposition: bytes | None) -> str | None:
         return f"served as {mime}, not an image"
     if kind == "styles" and mime != "text/css":
         return f"served as {mime}, not a stylesheet"
+    if kind == "assets" and not (
+        mime.startswith(("image/", "font/")) or "font" in mime or mime == "application/octet-stream"
+    ):
+        return f"served as {mime}, not an image or a font"
     if kind == "attachments" and mime in _HTML and not attachment:
         return "served as a web page, not a file"
     return None

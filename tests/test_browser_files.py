@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
 )
 __all__ = ["browser"]  # the fixture, shared with tests/test_browser.py
 
-STYLE = b"body { background-color: #123456; } img { width: 200px; }"
+STYLE = b"body { background-color: #123456; } img { width: 200px; } h1 { background: url(bg.png); }"
 PAGE = b"""<html><head><meta charset="utf-8"><link rel="stylesheet" href="/news.vsb.css">
 <title>archived</title></head><body><h1>\xe6\x8b\x9b\xe7\x94\x9f</h1>
 <img id="kept" src="../../__local/A/1.png"><img id="live" src="/gone.png"></body></html>"""
@@ -48,8 +48,11 @@ def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     )
 
 
+TILE = png(4, 4, (0, 200, 0))  # the heading's background, named by the stylesheet only
+
+
 @pytest.fixture
-def archived_page(tmp_path: Path) -> Iterator[tuple[str, str, DynamicSite]]:
+def archived_page(tmp_path: Path) -> Iterator[tuple[str, str, DynamicSite, list[str]]]:
     """An archived page whose site is live on 127.0.0.1 (and counts what it is asked)."""
     with DynamicSite(
         lambda path: (200, {"Content-Type": "image/png"}, png(5, 5, (0, 0, 0)))
@@ -57,13 +60,14 @@ def archived_page(tmp_path: Path) -> Iterator[tuple[str, str, DynamicSite]]:
         yield from _served(tmp_path, live)
 
 
-def _served(tmp_path: Path, live: DynamicSite) -> Iterator[tuple[str, str, DynamicSite]]:
+def _served(tmp_path: Path, live: DynamicSite) -> Iterator[tuple[str, str, DynamicSite, list[str]]]:
     origin = live.url
     uri = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
     writer: Any = open_store(uri)
     photo = png(20, 20, (200, 30, 30))
     for url, body, mime in ((f"{origin}/__local/A/1.png", photo, "image/png"),
-                            (f"{origin}/news.vsb.css", STYLE, "text/css")):  # fmt: skip
+                            (f"{origin}/news.vsb.css", STYLE, "text/css"),
+                            (f"{origin}/bg.png", TILE, "image/png")):  # fmt: skip
         writer.put_blob(
             Blob(url, blob_sha(body), len(body), mime, None, "2026-12-01T00:00:00Z"), body
         )
@@ -72,29 +76,40 @@ def _served(tmp_path: Path, live: DynamicSite) -> Iterator[tuple[str, str, Dynam
     aid = writer.upsert(rec(url), raw).article_id
     writer.close()
     store = open_store(uri, readonly=True)
-    with serving(create_app(store)) as base:
-        yield base, aid, live
+    app = create_app(store)
+    asked: list[str] = []
+
+    @app.middleware("http")
+    async def count(request: Any, call_next: Any) -> Any:  # what the browser asks the app
+        asked.append(request.url.path)
+        return await call_next(request)
+
+    with serving(app) as base:
+        yield base, aid, live, asked
     store.close()
 
 
 def test_the_archived_page_shows_its_archived_image_and_style(
-    archived_page: tuple[str, str, DynamicSite], browser: Any
+    archived_page: tuple[str, str, DynamicSite, list[str]], browser: Any
 ) -> None:
-    base, aid, site = archived_page
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, aid, site, asked = archived_page
     browser.get(f"{base}/articles/{aid}/raw")
-    state = browser.execute_script(
-        "return [document.getElementById('kept').complete && document.getElementById('kept').naturalWidth,"
-        " document.getElementById('live').naturalWidth,"
+    kept, live, background, heading = browser.execute_script(
+        "const [kept, live] = [document.getElementById('kept'), document.getElementById('live')];"
+        "return [kept.complete && kept.naturalWidth, live.naturalWidth,"
         " getComputedStyle(document.body).backgroundColor,"
-        " performance.getEntriesByType('resource').map(e => e.name)]"
+        " getComputedStyle(document.querySelector('h1')).backgroundImage]"
     )
-    kept, live, background, loaded = state
     assert kept == 20  # decoded from the archive's copy, inside the sandbox
     assert live == 0  # not archived: the CSP keeps the live site out
     assert background == "rgb(18, 52, 86)"  # the archived stylesheet applied
-    assert sum(u.startswith(f"{base}/files/") for u in loaded) == 2, loaded
+    tile = f"/files/{blob_sha(TILE)}"  # what the stylesheet loads, archived too
+    assert heading == f'url("{base}{tile}")'
+    WebDriverWait(browser, 10).until(lambda _: tile in asked)  # it loads after the page
     assert site.requests == []  # the live site was never asked for anything
     # nor this app at the page's relative paths (the browser's own favicon.ico aside)
-    strays = [u for u in loaded if u.startswith(base) and "/files/" not in u]
-    assert all(u.endswith("/favicon.ico") for u in strays), strays
+    page = f"/articles/{aid}/raw"
+    assert [p for p in asked if not p.startswith("/files/")] in ([page], [page, "/favicon.ico"])
     _shot(browser, "8-archived-page-with-its-files")

@@ -18,7 +18,8 @@ from tests.tinysite import ORIGIN, DynamicSite, listing_html, site_file
 PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(3000)
 LOGO = b"\x89PNG\r\n\x1a\n" + os.urandom(500)
 DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(4000)
-CSS = b"body { font-family: serif; }"
+CSS = b"body { font-family: serif; } .banner { background: url(images/banner.jpg); }"
+BANNER = b"\xff\xd8\xff\xe0" + os.urandom(800)
 DOC_NAME = "2027年硕士研究生招生简章.doc"
 JSP = "/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1676231333&wbfileid="
 
@@ -50,6 +51,8 @@ def route(path: str) -> tuple[int, dict[str, str], bytes]:
         return 200, {"Content-Type": "image/png"}, LOGO
     if path == "/news.vsb.css":
         return 200, {"Content-Type": "text/css"}, CSS
+    if path == "/images/banner.jpg":  # only the stylesheet names it
+        return 200, {"Content-Type": "image/jpeg"}, BANNER
     if path.startswith("/system/_content/download.jsp"):
         # No extension anywhere: the name comes only from Content-Disposition (UTF-8, escaped).
         disposition = f"attachment; filename={quote(DOC_NAME)}"
@@ -168,6 +171,8 @@ def test_styles_when_the_site_asks_and_nothing_when_capture_is_off(tmp_path: Pat
         css = store.blob_for_url(f"{ORIGIN}/news.vsb.css")
         assert css is not None and css.mime == "text/css"
         assert store.blob_for_url(f"{ORIGIN}/images/logo.png") is not None  # the page's too
+        banner = store.blob_for_url(f"{ORIGIN}/images/banner.jpg")  # and what its CSS loads
+        assert banner is not None and banner.sha256 == blob_sha(BANNER)
         assert store.blob_for_url(f"{ORIGIN}{JSP}401") is None  # attachments not asked for
     finally:
         store.close()

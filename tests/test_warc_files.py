@@ -11,7 +11,7 @@ from typing import Any
 from storage import open_store
 from storage.blobs import blob_sha
 from tests.crawling import crawl, uninews
-from tests.test_capture import CSS, DOC, DOC_NAME, JSP, LOGO, PNG, route
+from tests.test_capture import BANNER, CSS, DOC, DOC_NAME, JSP, LOGO, PNG, route
 from tests.test_warc import BIN, _counts, _import, _records
 from tests.tinysite import ORIGIN, DynamicSite, site_file
 
@@ -25,7 +25,7 @@ def test_files_go_out_and_come_back_through_warc(tmp_path: Path) -> None:
     warc = tmp_path / "out.warc.gz"
     done = uninews("export", "--store", store, "--format", "warc", "-o", str(warc))
     assert done.returncode == 0, done.stderr
-    assert "4 files (1 more under other URLs, as revisits)" in done.stderr
+    assert "5 files (1 more under other URLs, as revisits)" in done.stderr
 
     files = {
         uri: (kind, http.get_header("Content-Type"), payload)
@@ -35,6 +35,7 @@ def test_files_go_out_and_come_back_through_warc(tmp_path: Path) -> None:
     assert files[f"{ORIGIN}/__local/A/1.png"] == ("response", "image/png", PNG)
     assert files[f"{ORIGIN}/images/logo.png"] == ("response", "image/png", LOGO)
     assert files[f"{ORIGIN}/news.vsb.css"] == ("response", "text/css", CSS)
+    assert files[f"{ORIGIN}/images/banner.jpg"] == ("response", "image/jpeg", BANNER)  # CSS's
     docs = sorted(v[0] for k, v in files.items() if k.startswith(f"{ORIGIN}{JSP}"))
     assert docs == ["response", "revisit"]  # one file under two URLs: its bytes once
     assert DOC in [v[2] for v in files.values()]
@@ -49,7 +50,7 @@ def test_files_go_out_and_come_back_through_warc(tmp_path: Path) -> None:
     imported = _import(warc, fresh, sites, site="vsb")
     assert imported.returncode == 0, imported.stderr[-2000:]
     counts = _counts(imported.stdout)
-    assert (counts["new"], counts["files"], counts["errors"]) == (2, 4, 0), imported.stdout
+    assert (counts["new"], counts["files"], counts["errors"]) == (2, 5, 0), imported.stdout
     back: Any = open_store(fresh, readonly=True)
     try:
         assert back.blob_stats() == open_store(store, readonly=True).blob_stats()

@@ -12,6 +12,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.capture import content_disposition_name, page_assets
+from crawler.css import css_refs
 from storage import ArchiveStore, Capture
 from storage.blobs import ARCHIVED, CAPTURED_FIELDS, Blob, blob_sha
 from storage.keys import url_key
@@ -77,7 +78,8 @@ class FileWriter:
             for e in record.get(name) or []
             if isinstance(e, dict) and e.get("url") and isinstance(e.get(ARCHIVED), dict)
         }
-        for url in file_urls(record, captures):
+        urls = file_urls(record, captures)
+        for url in urls:  # grows by what each stylesheet loads
             key = url_key(url)
             if key in self.urls:
                 continue
@@ -88,9 +90,13 @@ class FileWriter:
             if blob is None:
                 continue
             self.urls.add(key)
-            self._write(blob, url, date_of(blob.fetched_at))
+            body = self._write(blob, url, date_of(blob.fetched_at))
+            if body is not None and blob.mime == "text/css":
+                imports, files = css_refs(body, url)
+                urls += imports + files
 
-    def _write(self, blob: Blob, url: str, date: str) -> None:
+    def _write(self, blob: Blob, url: str, date: str) -> bytes | None:
+        """Write the file's record; its bytes when they were written (not for a revisit)."""
         headers = StatusAndHeaders("200 OK", _http_headers(blob), protocol="HTTP/1.1")
         key = (blob.sha256, blob.fetched_at, url)
         if blob.sha256 in self.payloads:
@@ -108,10 +114,10 @@ class FileWriter:
             )
             self.writer.write_record(rec)
             self.revisits += 1
-            return
+            return None
         found = self.store.get_blob(blob.sha256)
         if found is None:  # gone between the lookup and now: nothing to write
-            return
+            return None
         body = found[1]
         rec = self.writer.create_warc_record(
             url,
@@ -128,6 +134,7 @@ class FileWriter:
         digest = rec.rec_headers.get_header("WARC-Payload-Digest")
         self.payloads[blob.sha256] = (url, date, digest)
         self.files += 1
+        return body
 
 
 def _http_headers(blob: Blob) -> list[tuple[str, str]]:

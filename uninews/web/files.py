@@ -12,6 +12,7 @@ import lxml.html
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from crawler.css import rewrite_css
 from crawler.extraction import decode_html
 from storage import ArchiveStore, RawPage
 from uninews.web import queries
@@ -40,6 +41,10 @@ def archived_file(request: Request, sha256: str) -> Response:
     if found is None:
         raise queries.NotFound(f"no archived file {sha256}")
     blob, body = found
+    store = request.app.state.store
+    if blob.mime == "text/css" and blob.url:
+        # Its images and fonts from the archive too (relative to /files/ they would be lost).
+        body = rewrite_css(body, blob.url, lambda url: _copy(store, url))
     name = blob.name or sha256
     disposition = "inline" if blob.mime in INLINE else "attachment"
     headers = {
@@ -47,10 +52,18 @@ def archived_file(request: Request, sha256: str) -> Response:
         "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name, safe='')}",
         "Content-Security-Policy": FILE_CSP,
         "X-Content-Type-Options": "nosniff",
-        # Named by their content: the bytes behind a name never change.
-        "Cache-Control": "public, max-age=31536000, immutable",
+        # Named by their content: the bytes behind a name never change (a stylesheet's
+        # references may yet find more copies in the archive).
+        "Cache-Control": "no-cache"
+        if blob.mime == "text/css"
+        else "public, max-age=31536000, immutable",
     }
     return Response(body, headers=headers)
+
+
+def _copy(store: ArchiveStore, url: str) -> str | None:
+    blob = store.blob_for_url(url)
+    return file_url(blob.sha256) if blob is not None else None
 
 
 def archived_page(store: ArchiveStore, page: RawPage) -> str | None:
