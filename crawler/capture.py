@@ -76,7 +76,7 @@ def _name_from_url(url: str) -> str | None:
 
 
 def _extension(name: str) -> str:
-    """ ".doc" of "简章.doc"; "" when the name has no plausible file extension."""
+    """The extension of a file name (".doc" of "简章.doc"), or "" when it has no plausible one."""
     ext = posixpath.splitext(name)[1]
     return ext if 1 < len(ext) <= 6 and ext[1:].isalnum() else ""
 
@@ -289,8 +289,7 @@ class CapturePipeline:
             meta={
                 "download_maxsize": maxsize,
                 "download_warnsize": maxsize,
-                "allow_offsite": True,
-                "capture": True,
+                "allow_offsite": True,  # photos on a CDN are the article's too
             },
             dont_filter=True,
         )
