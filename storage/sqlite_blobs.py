@@ -75,15 +75,16 @@ class SQLiteBlobs:
                 db.execute(stmt)
 
     def _have_blobs(self) -> bool:
-        # A read-only look at an archive made before binaries were kept: none are.
-        have = getattr(self, "_blobs_table", None)
-        if have is None:
-            have = self._blobs_table = bool(
-                self._db.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blobs'"
-                ).fetchone()
-            )
-        return have
+        # A read-only look at an archive made before binaries were kept: none are (until a
+        # crawl of this version opens it: only a yes is remembered).
+        if getattr(self, "_blobs_table", False):
+            return True
+        self._blobs_table = bool(
+            self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blobs'"
+            ).fetchone()
+        )
+        return self._blobs_table
 
     @_guarded
     def put_blob(self, blob: Blob, body: bytes) -> BlobOutcome:

@@ -131,3 +131,23 @@ def test_a_file_past_the_document_limit_on_a_real_server(
     finally:
         store.db.client.drop_database(store.db.name)
         store.close()
+
+
+def test_an_archive_from_before_files_reads_as_keeping_none(tmp_path: Any) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    open_store(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as db:  # as schema 5 left it
+        db.execute("DROP TABLE blob_urls")
+        db.execute("DROP TABLE blobs")
+    reader: Any = open_store(f"sqlite:///{path}", readonly=True)
+    try:
+        assert reader.blob_for_url("http://x.edu.cn/a.png") is None
+        assert reader.blob_stats() == {"files": 0, "bytes": 0, "urls": 0}
+        writer: Any = open_store(f"sqlite:///{path}")  # a crawl of this version upgrades it
+        writer.put_blob(blob("http://x.edu.cn/a.png", PNG), PNG)
+        writer.close()
+        assert reader.blob_for_url("http://x.edu.cn/a.png") is not None  # seen without reopening
+    finally:
+        reader.close()
