@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import capture as CAP
 from bench import crawl as C
 from bench import site as S
 from bench import store as ST
@@ -34,11 +35,13 @@ from storage import redact_uri
 logger = logging.getLogger("bench")
 
 PARTS = (
-    "server", "fetch", "extract", "baseline", "crawl", "recrawl", "memory", "warc", "store", "web",
+    "server", "fetch", "extract", "baseline", "crawl", "recrawl", "memory", "warc", "capture",
+    "store", "web",
 )  # fmt: skip
 FULL = {"articles": 10_000, "small": 1_000, "store": (10_000, 100_000), "readability": 1_000,
-        "web": 100_000}  # fmt: skip
-QUICK = {"articles": 1_500, "small": 300, "store": (10_000,), "readability": 300, "web": 10_000}
+        "web": 100_000, "capture": 2_000}  # fmt: skip
+QUICK = {"articles": 1_500, "small": 300, "store": (10_000,), "readability": 300, "web": 10_000,
+         "capture": 500}  # fmt: skip
 
 # Targets of issue #7.
 TARGET_L = 0.8
@@ -339,6 +342,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "all",
                 b["import"]["new"] == b["articles"],
             )
+        if "capture" in parts:
+            _capture_part(args, cfg, workdir, results, rep, timings)
         if "store" in parts:
             with phase(
                 f"store: SQLite at {', '.join(f'{n:,}' for n in cfg['store'])} records", timings
@@ -418,6 +423,40 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["table"] = rep.table()
     return results
+
+
+def _capture_part(
+    args: argparse.Namespace,
+    cfg: dict[str, Any],
+    workdir: Path,
+    results: dict[str, Any],
+    rep: Report,
+    timings: dict[str, float],
+) -> None:
+    """The cost of capture: a site of its own, with photos on disk, crawled with and without."""
+    n = int(cfg["capture"])
+    with phase(f"capture: generate {n:,} articles with their photos", timings):
+        site, images = CAP.build_site(n, workdir / "capture-site")
+    server = S.start_server(site.docroot, prefer=args.server, install=not args.no_install)
+    try:
+        with phase("capture: uninews crawl --full without, then with capture", timings):
+            cost = CAP.capture_cost(site, server, workdir)
+    finally:
+        server.stop()
+    results["capture"] = {"site": images, **cost}
+    rep.section(
+        f"Capture: {n:,} articles with {images['images']:,} photos of {CAP.IMAGE_KB} KB"
+        f" ({images['image_mb']:,.0f} MB), uninews crawl --full"
+    )
+    for label in ("without", "with"):
+        r = cost[label]
+        files = r["counts"].get("files archived", 0)
+        rep.row(
+            f"{label} capture",
+            f"{_fmt(r['pages_per_s'], digits=1)} pages/s; {r['disk_mb_per_1000']:,.1f} MB per"
+            f" 1,000 articles ({r['counts'].get('new', 0):,} new, {files:,} files, peak RSS"
+            f" {r['memory']['peak_rss_mb']:,.0f} MB)",
+        )
 
 
 def _crawl_line(r: dict[str, Any]) -> str:

@@ -209,13 +209,14 @@ def uninews_crawl(
     label: str,
     full: bool = True,
     max_pages: int | None = None,
+    settings: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`uninews crawl` as a user runs it (its own process), with the process tree's RSS sampled."""
     log = workdir / f"uninews-{label}.log"
     cmd = [
         sys.executable, "-m", "uninews", "crawl", SITE_NAME,
         "--sites-dir", str(site.sites_dir), "--store", f"sqlite:///{store}",
-        "--base-url", server.url, *settings_args(CONCURRENCY | UNINEWS_ONLY),
+        "--base-url", server.url, *settings_args(CONCURRENCY | UNINEWS_ONLY | (settings or {})),
     ]  # fmt: skip
     if full:
         cmd.append("--full")

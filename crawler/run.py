@@ -48,6 +48,8 @@ RARE_KEYS = (
         "link on listings matched no article_url",
         "links on listings matched no article_url",
     ),
+    ("files_archived", "file archived", "files archived"),
+    ("files_failed", "file not archived", "files not archived"),
 )
 EXIT_STATUS = {"ok": 0, "interrupted": 130}  # anything else (failed, skipped): 1
 

@@ -41,6 +41,7 @@ EXTENSIONS = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 300,
+    "crawler.capture.CapturePipeline": 350,
     "crawler.pipelines.ArchivePipeline": 400,
 }
 LOG_LEVEL = os.environ.get("UNINEWS_LOG_LEVEL", "INFO")
@@ -66,6 +67,12 @@ SPIDER_MIDDLEWARES = {
 }
 SPIDER_MODULES = ["crawler.spiders"]
 TELNETCONSOLE_ENABLED = False  # the same: a Python console on a local port
+# Capture (crawler/capture.py): an article's images, attachments (and, if its site file asks,
+# stylesheets) are archived beside it. Off with -s UNINEWS_CAPTURE=false. A file past the
+# first cap, or past what the article has left of the second, is not kept (a warning says so).
+UNINEWS_CAPTURE = True
+UNINEWS_CAPTURE_ARTICLE_MAXSIZE = 64 * 1024 * 1024
+UNINEWS_CAPTURE_MAXSIZE = 32 * 1024 * 1024
 # The archive's store; `uninews crawl --store` and $UNINEWS_STORE set it. Without it, items
 # pass through (e.g. to `scrapy crawl SITE -O items.jsonl`).
 UNINEWS_STORE = os.environ.get("UNINEWS_STORE")

@@ -191,6 +191,9 @@ class Revisit(BaseModel):
         )
 
 
+CaptureKind = Literal["images", "attachments", "styles"]
+
+
 class Site(BaseModel):
     """One university news site, as its YAML file describes it."""
 
@@ -233,6 +236,10 @@ class Site(BaseModel):
         "none",
         description="pages drawn by JavaScript, rendered in a headless Chromium first"
         " (crawler/rendering.py)",
+    )
+    capture: list[CaptureKind] = Field(
+        default_factory=lambda: list[CaptureKind](("images", "attachments")),
+        description="what is archived beside each article (crawler/capture.py); [] for nothing",
     )
     path: str | None = Field(None, exclude=True)
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from storage.blobs import Blob, BlobOutcome
     from storage.common import Prepared
 
 
@@ -306,6 +307,24 @@ class ArchiveStore(Protocol):
         """Record a revisit's result (NOT_MODIFIED … REINSTATED) and the next check's time.
         WITHDRAWN marks the article withdrawn (kept, with every version); any result that saw
         the article again clears that."""
+
+    # --- binaries: images, attachments, styles (storage/blobs.py) -------------------------
+    def put_blob(self, blob: Blob, body: bytes) -> BlobOutcome:
+        """Keep a fetched file's bytes once per sha256 (KNOWN: they were kept already) and
+        remember that `blob.url` served them (the latest fetch of a URL wins). Bytes that do not
+        match `blob.sha256`/`blob.size` raise ValueError and nothing is written."""
+
+    def blob_for_url(self, url: str) -> Blob | None:
+        """What the archive keeps of the file at `url` (any form of the URL), or None."""
+
+    def get_blob(self, sha256: str) -> tuple[Blob, bytes] | None:
+        """The bytes with that hash and the latest URL that served them, or None."""
+
+    def iter_blobs(self) -> Iterator[Blob]:
+        """Every URL's archived file (metadata, not bytes), oldest fetch first."""
+
+    def blob_stats(self) -> dict[str, int]:
+        """`files` (distinct bytes kept), `bytes` (their total size), `urls` (URLs serving them)."""
 
     # --- locks: one daemon per store, one crawl per site --------------------------------------
     def lock(self, name: str, info: dict[str, Any]) -> Lease | None:

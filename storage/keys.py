@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from storage.blobs import CAPTURED_FIELDS, without_archived
+
 # Fields that make up "the content" for cross-URL duplicate detection.
 CONTENT_FIELDS = ("title", "published_at", "text")
 # Fields that are about the fetch or the store, not the article: a change in them is no new version.
@@ -75,15 +77,21 @@ def content_hash(record: dict[str, Any]) -> str:
 
 def record_hash(record: dict[str, Any]) -> str:
     """Hash of every extracted field: a change here is a new version of the article."""
-    stable = {k: v for k, v in record.items() if k not in VOLATILE_FIELDS}
+    stable = {k: _stable(k, v) for k, v in record.items() if k not in VOLATILE_FIELDS}
     blob = json.dumps(stable, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _stable(name: str, value: Any) -> Any:
+    """A field's value as far as versions go: an image's or attachment's archived copy is
+    about the fetch (a record stored before capture, or whose capture failed, is the same)."""
+    return without_archived(value) if name in CAPTURED_FIELDS else value
 
 
 def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Names of extracted fields whose values differ between two records."""
     keys = (set(old) | set(new)) - VOLATILE_FIELDS
-    return sorted(k for k in keys if old.get(k) != new.get(k))
+    return sorted(k for k in keys if _stable(k, old.get(k)) != _stable(k, new.get(k)))
 
 
 def search_terms(text: str) -> list[str]:

@@ -39,6 +39,7 @@ from storage.common import (
     with_changes,
 )
 from storage.locks import process_gone
+from storage.mongo_blobs import MongoBlobs
 from storage.uri import redact_uri
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,8 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     ("articles", [("site", 1), ("next_check", 1)], {"name": "site_next_check_v2"}),
     # a site's articles per month (the web dashboard), read from the index alone
     ("articles", [("site", 1), ("pub_date", 1)], {"name": "site_month"}),
+    # the URLs that serve one archived file (storage/mongo_blobs.py: get_blob)
+    ("blob_urls", [("sha256", 1)], {"name": "blob_urls_sha_v2"}),
 )
 RETIRED_INDEXES = {"articles": ("site_pub", "pub", "content_hash", "terms", "people")}
 
@@ -180,7 +183,7 @@ def _message(exc: Exception) -> str:
     return str(details.get("errmsg") or exc).split("\n")[0][:300]
 
 
-class MongoStore:
+class MongoStore(MongoBlobs):
     """ArchiveStore on a MongoDB database (or mongomock, for tests on machines without a server)."""
 
     def __init__(

@@ -39,15 +39,17 @@ from storage.common import (
     utcnow,
     with_changes,
 )
+from storage.sqlite_blobs import SQLiteBlobs
 
 logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-SCHEMA_VERSION = 5  # 2: runs.host; 3: revisits (next_check … withdrawn_at, changed_at);
+SCHEMA_VERSION = 6  # 2: runs.host; 3: revisits (next_check … withdrawn_at, changed_at);
 # 4: raw_pages.request (request headers), captures (refetches of bytes already kept), and
-# the articles_site_month index (a site's articles per month); 5: runs.node (Scrapyd)
+# the articles_site_month index (a site's articles per month); 5: runs.node (Scrapyd);
+# 6: blobs and blob_urls (archived images, attachments, styles: storage/sqlite_blobs.py)
 # Columns added after the first schema, with their types: old archives get them at open.
 _ADDED_ARTICLE_COLUMNS = (
     ("next_check", "TEXT"),
@@ -209,7 +211,7 @@ def _guarded_iter(fn: Callable[P, Iterator[T]]) -> Callable[P, Iterator[T]]:
     return wrapper
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteBlobs):
     """ArchiveStore on one SQLite file. Safe for several processes writing at once."""
 
     def __init__(self, path: str | Path, *, readonly: bool = False, check: bool = False) -> None:
@@ -315,6 +317,7 @@ class SQLiteStore:
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
                     self._db.execute(stmt)
+            self._create_blob_schema(self._db)
             cols = {r[1] for r in self._db.execute("PRAGMA table_info(runs)").fetchall()}
             if "host" not in cols:  # an archive made before schema 2
                 self._db.execute("ALTER TABLE runs ADD COLUMN host TEXT")

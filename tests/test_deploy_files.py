@@ -412,7 +412,10 @@ def _doc_indexes() -> dict[tuple[str, str], tuple[list[tuple[str, int]], bool]]:
 
 
 def _mongo_source() -> str:
-    return (ROOT / "storage" / "mongo.py").read_text(encoding="utf-8")
+    return "".join(
+        (ROOT / "storage" / name).read_text(encoding="utf-8")
+        for name in ("mongo.py", "mongo_blobs.py")  # the archive's files live in their own
+    )
 
 
 def test_doc_index_names_and_fields_are_the_stores_own() -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from storage.blobs import human_size, with_archived
 from uninews import output
 
 logger = logging.getLogger(__name__)
@@ -560,6 +561,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                     title = output.printable(str(v["record"].get("title")), one_line=True)
                     print(f"v{v['version']}  {v['first_seen']}  {changed}  {title}")
             return 0
+        rec = with_archived(store, rec)  # also a file kept after its record was stored
         if args.format == "json":
             print(json.dumps(rec, ensure_ascii=False, indent=2, default=str))
         else:
@@ -575,6 +577,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             last = runs[0] if runs else None
             row["last_crawl_status"] = last.status if last else None
             row["last_crawl_at"] = (last.ended_at or last.started_at) if last else None
+        files = store.blob_stats()
     if args.format == "json":
         print(output.dump_json(rows))
         return 0
@@ -598,6 +601,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
         ("last_crawl", "LAST CRAWL", 30),
     ]
     output.print_rows(shown, "table", cols)
+    if files["urls"]:  # what capture adds to the archive (images, attachments, styles)
+        print(
+            f"Archived files: {files['files']:,} ({human_size(files['bytes'])})"
+            f" for {output.plural(files['urls'], 'URL')}"
+        )
     return 0
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from crawler.records import RECORD_ORDER
+from storage.blobs import ARCHIVED, human_size
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -236,9 +237,22 @@ def record_text(rec: dict[str, Any]) -> str:
             x for x in (img.get("caption"), img.get("credit") and f"摄 {img['credit']}") if x
         )
         lines.append(f"[image] {line(img.get('url'))}" + (f"  {line(cap)}" if cap else ""))
+        lines += _archived_line(img)
     for att in rec.get("attachments") or []:
         lines.append(f"[attachment] {line(att.get('name'))}: {line(att.get('url'))}")
+        lines += _archived_line(att)
     return "\n".join(lines) + "\n"
+
+
+def _archived_line(entry: dict[str, Any]) -> list[str]:
+    """Where the archive keeps an image's or attachment's copy (`uninews serve` serves it at
+    /files/<sha256>), or that it keeps none."""
+    copy = entry.get(ARCHIVED)
+    if not isinstance(copy, dict):
+        return ["    not archived"]
+    name = printable(str(copy.get("name") or ""), one_line=True)
+    size = human_size(int(copy.get("size") or 0))
+    return [f"    archived: /files/{copy.get('sha256')}  {name}  {copy.get('mime')}, {size}"]
 
 
 # The fields `show --diff` compares one by one (the text gets a line diff of its own).

@@ -21,6 +21,7 @@ from crawler import __version__
 from storage import ArchiveStore, Capture
 from uninews.logs import Ticker
 from uninews.output import plural
+from uninews.warc_files import FileWriter
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +42,18 @@ class WarcCounts:
     # Refetches whose record was unchanged but whose bytes differed: those bytes are not
     # kept (see SQLiteStore._put_raw), so they cannot be written.
     unkept: int = 0
+    files: int = 0  # archived images, attachments, styles (uninews/warc_files.py)
+    file_revisits: int = 0
 
     def summary(self) -> str:
         text = (
             f"{plural(self.articles, 'article')}: {plural(self.responses, 'request/response pair')},"
             f" {plural(self.revisits, 'revisit')}, {plural(self.articles, 'metadata record')}"
         )
+        if self.files:
+            text += f", {plural(self.files, 'file')}"
+        if self.file_revisits:
+            text += f" ({self.file_revisits} more under other URLs, as revisits)"
         if self.unkept:
             text += f" ({self.unkept} refetches with other bytes were not kept and are left out)"
         return text
@@ -93,6 +100,7 @@ class WarcExporter:
     def __init__(self, out: IO[bytes], filename: str, description: str) -> None:
         self.writer = WARCWriter(out, gzip=True, warc_version="1.1")
         self.counts = WarcCounts()
+        self.files: FileWriter | None = None  # set to write each article's archived files
         info = {
             "software": f"uninews/{__version__}",
             "format": "WARC File Format 1.1",
@@ -176,6 +184,9 @@ class WarcExporter:
         )
         self.writer.write_record(meta)
         self.counts.articles += 1
+        if self.files is not None:
+            self.files.article(record, captures, warc_date)
+            self.counts.files, self.counts.file_revisits = self.files.files, self.files.revisits
 
 
 def export_warc(
@@ -198,6 +209,7 @@ def export_warc(
         if x
     )
     exporter = WarcExporter(out, filename, f"uninews archive export: {scope}")
+    exporter.files = FileWriter(exporter.writer, store, _record_id)
     ticker = Ticker(logger, "Exported articles:")
     for record, captures in store.captures(site=site, since=since, until=until):
         exporter.article(record, captures)

@@ -10,7 +10,7 @@ import signal
 import zlib
 from collections import Counter, deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -21,12 +21,13 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
 from crawler.records import prepare_page
-from crawler.settings import DOWNLOAD_MAXSIZE
+from crawler.settings import DOWNLOAD_MAXSIZE, UNINEWS_CAPTURE_MAXSIZE
 from crawler.sites import Site
 from crawler.workers import ExtractionPool
 from storage import ArchiveStore, RawPage, RecordError
 from storage.common import Prepared
 from uninews.logs import Ticker
+from uninews.warc_files import file_of
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ LABELS = (
     ("errors", "error", "errors"),
     ("earlier", "earlier capture kept", "earlier captures kept"),
     ("redirects", "redirect", "redirects"),
+    ("files", "file", "files"),
     ("not_html", "not HTML", "not HTML"),
     ("not_ok", "other status", "other statuses"),
     ("off_site", "page of another site", "pages of other sites"),
@@ -288,6 +290,8 @@ class WarcImport:
         """The raw page of a response record of one of the site's articles; else None, counted."""
         if record.rec_type == "revisit":
             counts["revisits"] += 1
+            if not self.dry_run:
+                self._link_file(record)
             return None
         if record.rec_type != "response" or record.http_headers is None:
             return None  # requests, warcinfo, metadata, resources: not pages
@@ -305,7 +309,7 @@ class WarcImport:
             return None
         ctype = record.http_headers.get_header("Content-Type") or ""
         if ctype and "html" not in ctype.lower():
-            counts["not_html"] += 1
+            self._keep_file(record, url, counts)  # an image, an attachment, a stylesheet
             return None
         if not self.site.is_article_url(url):
             counts["not_article"] += 1  # a listing page, the home page, a column
@@ -331,6 +335,44 @@ class WarcImport:
             logger.error("Bad WARC-Date %r on %s; skipped", when, url)
             return None
         return RawPage(url, url, status, headers, body, fetched_at)
+
+    def _keep_file(self, record: ArcWarcRecord, url: str, counts: Counter[str]) -> None:
+        """Keep a file the site served as a crawl's capture keeps it (once by content hash);
+        a revisit of an article then finds it by URL."""
+        try:
+            fetched_at = capture_time(record.rec_headers.get_header("WARC-Date") or "")
+        except ValueError:
+            counts["not_html"] += 1
+            return
+        found = file_of(record, url, fetched_at, UNINEWS_CAPTURE_MAXSIZE)
+        if found is None:
+            counts["not_html"] += 1
+            return
+        if not self.dry_run:
+            self.store.put_blob(*found)
+        counts["files"] += 1
+
+    def _link_file(self, record: ArcWarcRecord) -> None:
+        """A revisit of a file kept already (the same bytes under another URL): that URL
+        serves them too."""
+        url = record.rec_headers.get_header("WARC-Target-URI") or ""
+        original = record.rec_headers.get_header("WARC-Refers-To-Target-URI")
+        ctype = (
+            (record.http_headers.get_header("Content-Type") or "") if record.http_headers else ""
+        )
+        if not original or not ctype or "html" in ctype.lower():
+            return
+        host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+        kept = self.store.blob_for_url(original)
+        found = self.store.get_blob(kept.sha256) if kept is not None else None
+        if found is None or not self.site.owns_host(host):
+            return
+        try:
+            fetched_at = capture_time(record.rec_headers.get_header("WARC-Date") or "")
+        except ValueError:
+            return
+        blob, body = found
+        self.store.put_blob(replace(blob, url=url, fetched_at=fetched_at), body)
 
     def _submit(self, raw: RawPage) -> Any:
         return self.pool.submit(raw) if self.pool is not None else None

@@ -9,9 +9,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from storage.blobs import with_archived
 from uninews.web import queries
 
 router = APIRouter(prefix="/api", tags=["archive"])
+
+
+class ArchivedFile(BaseModel):
+    """The archive's copy of an image or attachment, served at /files/{sha256}."""
+
+    sha256: str
+    size: int
+    mime: str
+    name: str | None = None
 
 
 class Image(BaseModel):
@@ -19,6 +29,14 @@ class Image(BaseModel):
     url: str | None = None
     caption: str | None = None
     credit: str | None = None
+    archived: ArchivedFile | None = None
+
+
+class Attachment(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    url: str | None = None
+    name: str | None = None
+    archived: ArchivedFile | None = None
 
 
 class Article(BaseModel):
@@ -39,6 +57,7 @@ class Article(BaseModel):
     language: str | None = None
     text: str | None = None
     images: list[Image] = []
+    attachments: list[Attachment] = []
     version: int | None = None
     first_seen: str | None = None
     last_seen: str | None = None
@@ -123,7 +142,8 @@ def search(
 
 @router.get("/articles/{article_id}", response_model=Article, summary="One article, every field")
 def get_article(request: Request, article_id: str) -> dict[str, Any]:
-    return queries.article(request.app.state.store, article_id)
+    store = request.app.state.store
+    return with_archived(store, queries.article(store, article_id))
 
 
 @router.get(

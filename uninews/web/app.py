@@ -19,7 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from crawler import __version__
 from storage import ArchiveStore, StorageError
-from uninews.web import api, pages, queries
+from uninews.web import api, files, pages, queries
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +125,7 @@ def create_app(
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_HOSTS)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(files.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
 

@@ -13,16 +13,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from storage.blobs import with_archived
 from uninews.web import queries
+from uninews.web.files import archived_page
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 # An archived page is shown as an inert document: no script, an opaque origin (it can reach
-# neither the app's cookies nor its pages), only its images and styles from the web.
+# neither the app's cookies nor its pages), its images and styles only from the archive
+# (uninews/web/files.py points them there): nothing is fetched from the live site.
 RAW_PAGE_CSP = (
-    "sandbox; default-src 'none'; img-src http: https: data:; "
-    "style-src http: https: 'unsafe-inline'; font-src http: https: data:"
+    "sandbox; default-src 'none'; img-src 'self' {origin} data:; "
+    "style-src 'self' {origin} 'unsafe-inline'; font-src 'self' {origin} data:"
 )
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.I)
 
@@ -88,7 +91,7 @@ def search(
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article(request: Request, article_id: str) -> HTMLResponse:
     store = request.app.state.store
-    rec = queries.article(store, article_id)
+    rec = with_archived(store, queries.article(store, article_id))
     return _render(
         request,
         "article.html",
@@ -118,15 +121,22 @@ def raw(request: Request, article_id: str) -> Response:
     page = store.raw_page(rec["id"])
     if page is None:
         raise queries.NotFound(f"no archived page for article {article_id!r}")
+    # A sandboxed document's own origin is opaque: the app's origin is named too.
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    csp = RAW_PAGE_CSP.format(origin=origin)
+    archived = archived_page(store, page)
+    if archived is not None:
+        return Response(
+            archived.encode("utf-8"),
+            headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": csp},
+        )
     declared = next((v for k, v in page.headers.items() if k.lower() == "content-type"), "")
     charset = _CHARSET.search(declared)
     media = "text/html" + (f"; charset={charset.group(1)}" if charset else "")
     # The header set by hand: given as media_type, a text/html without a charset would get
     # "; charset=utf-8" added, and a GBK page that declares its charset in a meta tag would
     # be shown as mojibake.
-    return Response(
-        page.body, headers={"Content-Type": media, "Content-Security-Policy": RAW_PAGE_CSP}
-    )
+    return Response(page.body, headers={"Content-Type": media, "Content-Security-Policy": csp})
 
 
 @router.get("/sites/{name}", response_class=HTMLResponse)

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from crawler.sites import Site
 
 _ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|txt|csv|wps|et|dps)(\?|$)", re.I)
+# Links to files without an extension: VSB/博达's download.jsp?urltype=news.DownloadAttachUrl…
+_ATTACHMENT_LINK = re.compile(r"/download\.jsp\b|DownloadAttachUrl", re.I)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _JS_REDIRECT = re.compile(
     r"(window\.|document\.|self\.|top\.)?location(\.href)?\s*(=|\.replace\(|\.assign\()", re.I
@@ -324,7 +326,7 @@ class ArticlePage:
         for root in body:
             for a in root.iter("a"):
                 href = a.get("href")
-                if href and _ATTACHMENT_EXT.search(href):
+                if href and (_ATTACHMENT_EXT.search(href) or _ATTACHMENT_LINK.search(href)):
                     url = urljoin(self.url, href.strip())
                     if url not in seen:
                         seen.add(url)

@@ -14,6 +14,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extraction import bylines
+from crawler.extraction.article import Attachment
 from crawler.extraction.dates import find_date, parse_date
 from crawler.extraction.pages.generic import ReadabilityArticlePage
 from crawler.extraction.text import text_of
@@ -114,6 +115,14 @@ class VsbPage(CmsPage):
         ' or contains(@class, "time")]'
     )
     FORM = _x('//form[@name="_newscontent_fromname"]')
+    # The article's files, listed after its body container (附件【…】) through download.jsp.
+    ATTACHMENT_LISTS = _x("//ul[.//a[contains(@href, 'DownloadAttachUrl')]]")
+
+    def attachments(self, body: list[HtmlElement]) -> list[Attachment]:
+        found = super().attachments(body)
+        seen = {a.url for a in found}
+        more = super().attachments(self.ATTACHMENT_LISTS(self.tree))
+        return found + [a for a in more if a.url not in seen]
 
     # The old table template's meta row: the innermost cell that labels a date or a source.
     ROW = _x(
