@@ -169,13 +169,16 @@ class WarcExporter:
                 last_response, last_date = resp_id, date
         if last_response is None:
             return
-        body = json.dumps(record, ensure_ascii=False, sort_keys=False).encode()
+        body = metadata_fields(record)
         meta = self.writer.create_warc_record(
             record["url"],
             "metadata",
             payload=BytesIO(body),
             length=len(body),
-            warc_content_type="application/json",
+            # warc-fields, as Heritrix writes metadata: replay tools (pywb, cdxj-indexer) then
+            # leave it out of their index. As application/json, pywb replayed the record's
+            # JSON in place of the page it describes.
+            warc_content_type="application/warc-fields",
             warc_headers_dict={
                 "WARC-Date": last_date,
                 "WARC-Record-ID": _record_id("metadata", record["id"], str(record.get("version"))),
@@ -187,6 +190,27 @@ class WarcExporter:
         if self.files is not None:
             self.files.article(record, captures, warc_date)
             self.counts.files, self.counts.file_revisits = self.files.files, self.files.revisits
+
+
+def metadata_fields(record: dict[str, Any]) -> bytes:
+    """An article's metadata record: warc-fields naming it, its version, and the whole record
+    as JSON on one line (`uninews-record:`; `record_of_metadata` reads it back)."""
+    fields = [
+        ("uninews-article-id", str(record.get("id") or "")),
+        ("uninews-version", str(record.get("version") or "")),
+        ("uninews-record", json.dumps(record, ensure_ascii=False, sort_keys=False)),
+    ]
+    return "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
+
+
+def record_of_metadata(payload: bytes) -> dict[str, Any] | None:
+    """The record a metadata record of ours holds, or None."""
+    for line in payload.decode("utf-8", "replace").splitlines():
+        name, _, value = line.partition(": ")
+        if name == "uninews-record":
+            found = json.loads(value)
+            return found if isinstance(found, dict) else None
+    return None
 
 
 def export_warc(
