@@ -67,4 +67,7 @@ UNINEWS_CONTACT = os.environ.get("UNINEWS_CONTACT", "https://github.com/uninews/
 # Processes that run extraction beside the crawl (0: in the crawl process itself).
 UNINEWS_EXTRACT_WORKERS = int(os.environ.get("UNINEWS_EXTRACT_WORKERS", os.cpu_count() or 1))
 UNINEWS_PROGRESS_INTERVAL = 10.0  # seconds between progress lines on long crawls
+# Seconds a stopped crawl (SIGINT, SIGTERM) waits for the pages in flight before it stops at
+# once, leaving them to the next run: Ctrl-C must act within seconds, whatever the server does.
+UNINEWS_STOP_GRACE = 10.0
 USER_AGENT = f"uninews/{__version__} (+{UNINEWS_CONTACT}; archival crawler of university news)"
