@@ -42,6 +42,7 @@ RARE_KEYS = (
     ("withdrawn", "withdrawn", "withdrawn"),
     ("reinstated", "reinstated", "reinstated"),
     ("earlier", "earlier capture kept", "earlier captures kept"),
+    ("links_not_read", "link not read", "links not read"),  # UNINEWS_MAX_LINKS, slow article_url
 )
 EXIT_STATUS = {"ok": 0, "interrupted": 130}  # anything else (failed, skipped): 1
 

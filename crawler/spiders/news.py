@@ -28,6 +28,7 @@ from twisted.python.failure import Failure
 from crawler.extraction import EXTRACTION_FAILED
 from crawler.items import FetchedPage
 from crawler.listing import (
+    Capped,
     ListedArticle,
     TooLarge,
     article_links,
@@ -129,6 +130,7 @@ class NewsSpider(scrapy.Spider):
         self.oldest_seen: str | None = None
         self.sitemaps_walked = 0
         self.max_download = 0  # DOWNLOAD_MAXSIZE: also the bound on a decompressed sitemap
+        self.max_links = 0  # UNINEWS_MAX_LINKS: links (sitemap entries) read per page
 
     @property
     def page_cap(self) -> int:
@@ -142,6 +144,7 @@ class NewsSpider(scrapy.Spider):
         if uri:
             spider.store = open_store(uri)
         spider.max_download = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        spider.max_links = crawler.settings.getint("UNINEWS_MAX_LINKS", 0)
         crawler.signals.connect(spider._item_finished, signal=signals.item_scraped)
         crawler.signals.connect(spider._item_finished, signal=signals.item_dropped)
         crawler.signals.connect(spider._item_error, signal=signals.item_error)
@@ -454,7 +457,7 @@ class NewsSpider(scrapy.Spider):
         page = self._page(listing, page_no)
         chain = self.chains[listing]
         tree = lxml.html.document_fromstring(response.text or "<html></html>")
-        items = article_links(tree, origin, self.site)
+        items = article_links(tree, origin, self.site, self._cap(origin))
         if not items:
             logger.warning("No article links on listing page %s", origin)
         fresh = [i.url for i in items if i.url not in chain.listed]
@@ -519,6 +522,14 @@ class NewsSpider(scrapy.Spider):
                 yield nxt
         self._advance(listing, page_no)
 
+    def _cap(self, page_url: str) -> Capped:
+        return Capped(page_url, self.site, self.max_links, on_short=self._capped)
+
+    def _capped(self, cap: Capped) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("uninews/pages_capped")
+        self.crawler.stats.inc_value("uninews/links_not_read", cap.skipped)
+
     def _end_walk_at(self, listing: str, page_no: int) -> None:
         """The walk ends at this page (gone, or reached again): finished, nothing to catch up."""
         page = self._page(listing, page_no)
@@ -577,7 +588,7 @@ class NewsSpider(scrapy.Spider):
         self.sitemaps_walked += 1
         try:
             items, children = sitemap_entries(
-                response.body, origin, self.site, max_size=self.max_download
+                response.body, origin, self.site, max_size=self.max_download, cap=self._cap(origin)
             )
         except TooLarge as exc:
             self.crawler.stats.inc_value("uninews/errors")
@@ -613,7 +624,9 @@ class NewsSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("uninews/listing_pages")
         try:
-            entries = feed_entries(response.body, origin, self.site, max_size=self.max_download)
+            entries = feed_entries(
+                response.body, origin, self.site, max_size=self.max_download, cap=self._cap(origin)
+            )
         except TooLarge as exc:
             self.crawler.stats.inc_value("uninews/errors")
             logger.error("Feed skipped: %s (%s)", origin, exc)
