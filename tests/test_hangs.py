@@ -225,3 +225,30 @@ def test_a_listing_page_of_100000_links_is_capped(tmp_path: Path) -> None:
     counts = summary_counts(done.stdout)
     assert counts["links not read"] == 99_980
     assert counts["not articles"] == 20  # the 20 links read were requested (and are gone)
+
+
+def test_ctrl_c_while_a_huge_sitemap_is_queued_stops_gracefully(tmp_path: Path) -> None:
+    """50,000 requests still to queue would hold a graceful stop up past its grace: it stops
+    queuing them instead (the sitemap stays unfinished: a rerun requests the rest)."""
+    body = _sitemap_gz(230_000)
+    sites = tmp_path / "sites"
+    site_file(sites, listings=[], sitemaps=["sitemap.xml.gz"])
+    asked = threading.Event()
+
+    def route(path: str) -> tuple[int, dict[str, str], bytes]:
+        if path == "/sitemap.xml.gz":
+            return 200, {}, body
+        asked.set()  # an article: the sitemap has been read
+        return 404, {}, b""
+
+    with DynamicSite(route) as site:
+        proc = _start(
+            ["crawl", "tiny", "--sites-dir", str(sites), "--store",
+             f"sqlite:///{tmp_path / 'a.db'}", "--base-url", site.url, *FAST]
+        )  # fmt: skip
+        assert asked.wait(HANG)
+        proc.send_signal(signal.SIGINT)
+        out, err = _finish(proc, HANG)
+    assert proc.returncode == 130, err
+    assert "The pages in flight took over" not in err  # it stopped by itself, gracefully
+    assert "interrupted" in out

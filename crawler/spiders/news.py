@@ -552,7 +552,14 @@ class NewsSpider(scrapy.Spider):
             for i in items
             if self._in_range(i) and i.url not in known and i.url not in self.requested
         ]
-        for item in todo:
+        for n, item in enumerate(todo):
+            engine = self.crawler.engine
+            if engine is not None and not engine.running:
+                # Stopping (Ctrl-C): 50,000 more requests would only hold the stop up. The page
+                # stays unfinished, so its progress is not saved and a rerun requests the rest.
+                page.errors += 1
+                todo = todo[:n]
+                break
             self.requested.add(item.url)
             page.pending += 1
             yield Request(
