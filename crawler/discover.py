@@ -13,11 +13,10 @@ the crawler's User-Agent, one request at a time with a pause.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import logging
 import re
 import time
-import urllib.error
-import urllib.request
 import urllib.robotparser
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import lxml.html
 from lxml.html import HtmlElement
 
-from crawler import rendering
+from crawler import deadline, rendering
 from crawler.discover_columns import (
     Candidate,
     index_children,
@@ -78,7 +77,8 @@ class Fetched:
 
 class Fetcher:
     """One GET at a time, with the crawler's User-Agent, robots.txt obeyed, a pause between
-    requests, and a size limit; `base_url` serves the origin host from a mirror."""
+    requests, and the crawl's limits: `timeout` seconds for a whole request and `max_bytes`
+    (DOWNLOAD_TIMEOUT, DOWNLOAD_MAXSIZE); `base_url` serves the origin host from a mirror."""
 
     def __init__(
         self,
@@ -87,8 +87,8 @@ class Fetcher:
         base_url: str | None = None,
         user_agent: str | None = None,
         delay: float = 1.0,
-        timeout: float = 20.0,
-        max_bytes: int = 16 * 1024 * 1024,
+        timeout: float | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         from crawler import settings
 
@@ -96,8 +96,8 @@ class Fetcher:
         self.mirror = urlsplit(base_url.rstrip("/")) if base_url else None
         self.user_agent = user_agent or settings.USER_AGENT
         self.delay = delay
-        self.timeout = timeout
-        self.max_bytes = max_bytes
+        self.timeout = float(timeout or settings.DOWNLOAD_TIMEOUT)
+        self.max_bytes = max_bytes or settings.DOWNLOAD_MAXSIZE
         self.requests = 0
         # Set while pages are read as a browser draws them (sites built by JavaScript).
         self.browser: rendering.Browser | None = None
@@ -124,18 +124,19 @@ class Fetcher:
             time.sleep(wait)
         self._last = time.monotonic()
         self.requests += 1
-        req = urllib.request.Request(self._to_fetch(url), headers={"User-Agent": self.user_agent})
+        headers = {"User-Agent": self.user_agent}
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                body = resp.read(self.max_bytes + 1)
-                if len(body) > self.max_bytes:
-                    logger.warning("Skipped %s: larger than %d bytes", url, self.max_bytes)
-                    return None
-                return resp.geturl(), body, resp.headers.get("Content-Type")
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+            final, body, ctype = deadline.get(
+                self._to_fetch(url), headers, deadline=self.timeout, max_bytes=self.max_bytes
+            )
+        except (OSError, http.client.HTTPException, ValueError) as exc:
             level = logging.DEBUG if quiet else logging.WARNING
-            logger.log(level, "Cannot fetch %s: %s", url, getattr(exc, "reason", exc))
+            logger.log(level, "Cannot fetch %s: %s", url, getattr(exc, "reason", None) or exc)
             return None
+        if body is None:
+            logger.warning("Skipped %s: larger than %d bytes", url, self.max_bytes)
+            return None
+        return final, body, ctype
 
     def allowed(self, url: str) -> bool:
         parts = urlsplit(url)

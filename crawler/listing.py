@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+import logging
 import re
-import struct
-from collections.abc import Iterator
+import time
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from email.utils import parsedate_to_datetime
+from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler import settings
 from crawler.extraction.dates import find_date
 from crawler.extraction.text import fold, text_of
 from crawler.sites import XPATH_PREFIXES, Site
 
+logger = logging.getLogger(__name__)
+
+# Seconds of article_url matching one page may take. Real patterns match 50,000 links in a
+# fraction of it; a pattern that backtracks (ARTICLE_URL_TIMEOUT each) would otherwise keep the
+# crawl's thread, and the Ctrl-C it is to act on, for minutes on a page of near misses.
+MATCH_BUDGET = 5.0
 _ITEM_TAGS = ("li", "tr", "figure", "article", "dd")
 _DAY_YM = re.compile(r"(?<!\d)(\d{1,2})\s+(\d{4})[.\-/](\d{1,2})(?!\d)")  # VSB: "04 2016.03"
 _YM_DAY = re.compile(r"(?<!\d)(\d{4})[.\-/](\d{1,2})\s+(\d{1,2})(?!\d)")
@@ -61,15 +73,19 @@ def links(tree: HtmlElement, page_url: str) -> Iterator[tuple[HtmlElement, str]]
             yield a, urljoin(page_url, href).split("#", 1)[0]
 
 
-def article_links(tree: HtmlElement, page_url: str, site: Site) -> list[ListedArticle]:
-    """Article links on a listing page, in page order, each once.
+def article_links(
+    tree: HtmlElement, page_url: str, site: Site, cap: Capped | None = None
+) -> list[ListedArticle]:
+    """Article links on a listing page, in page order, each once, of the first links the cap
+    allows (UNINEWS_MAX_LINKS) read within its time budget.
 
     `page_url` is the page's URL on the origin site, so relative links resolve to the origin.
     """
+    cap = cap or Capped(page_url, site)
     out: list[ListedArticle] = []
     seen: set[str] = set()
     for a, url in links(tree, page_url):
-        if url in seen or not site.is_article_url(url):
+        if not cap.take() or url in seen or not cap.is_article_url(url):
             continue
         seen.add(url)
         out.append(
@@ -77,6 +93,7 @@ def article_links(tree: HtmlElement, page_url: str, site: Site) -> list[ListedAr
                 url=url, title=text_of(a) or fold(a.get("title")), listed_date=_item_date(a, site)
             )
         )
+    cap.report()
     return out
 
 
@@ -126,20 +143,47 @@ class TooLarge(ValueError):
     """A compressed sitemap or feed that decompresses past the download size limit."""
 
 
-def _gunzip(body: bytes, max_size: int = 0) -> bytes:
-    """A `.gz` sitemap's XML, never more than `max_size` bytes (a 1.5 MB gzip bomb is 1.6 GB)."""
-    if body[:2] != b"\x1f\x8b":
-        return body
-    # Scrapy's own SitemapSpider bounds decompression the same way (a private name, its only one).
-    from scrapy.utils._compression import _DecompressionMaxSizeExceeded
-    from scrapy.utils.gz import gunzip
+class _Bounded(io.RawIOBase):
+    """A sitemap's XML as a stream, gunzipped on the fly when it is gzip, never more than
+    `max_size` bytes (0: no limit; a 1.5 MB gzip bomb is 1.6 GB)."""
 
+    def __init__(self, body: bytes, max_size: int) -> None:
+        raw: IO[bytes] = io.BytesIO(body)
+        self._src = gzip.GzipFile(fileobj=raw) if body[:2] == b"\x1f\x8b" else raw
+        self._max = max_size
+        self._left = max_size or -1
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: Any) -> int:
+        try:
+            data = self._src.read(len(buf))
+        except (OSError, EOFError, zlib.error):
+            return 0  # not gzip after all, or truncated: what came before it stands
+        if self._left >= 0:
+            self._left -= len(data)
+            if self._left < 0:
+                raise TooLarge(f"decompresses to more than {self._max} bytes")
+        buf[: len(data)] = data
+        return len(data)
+
+
+def _elements(body: bytes, tags: tuple[str, ...], max_size: int) -> Iterator[etree._Element]:
+    """The elements of a sitemap or feed with these tags, one at a time, each dropped once the
+    next comes: a 50,000-URL sitemap never sits in memory as a tree."""
+    source = io.BufferedReader(_Bounded(body, max_size))
+    events = etree.iterparse(
+        source, events=("end",), tag=tags, recover=True, resolve_entities=False, no_network=True
+    )
     try:
-        return gunzip(body, max_size=max_size)
-    except _DecompressionMaxSizeExceeded:
-        raise TooLarge(f"decompresses to more than {max_size} bytes") from None
-    except (OSError, EOFError, struct.error):
-        return b""  # not gzip after all, or truncated before any data
+        for _, el in events:
+            yield el
+            el.clear()
+            while el.getprevious() is not None:
+                del el.getparent()[0]
+    except etree.XMLSyntaxError:
+        return  # what could be read stands, as a browser shows a broken page
 
 
 def _date(text: str | None, site: Site) -> date | None:
@@ -153,51 +197,102 @@ def _date(text: str | None, site: Site) -> date | None:
     return dt.date() if dt else None
 
 
-def _xml(body: bytes, max_size: int = 0) -> etree._Element | None:
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
-    data = _gunzip(body, max_size)
-    try:
-        return etree.fromstring(data, parser=parser)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
+class Capped:
+    """How much of one page's links was read: at most `limit`, `skipped` left unread, and
+    `slow`: article_url matching ran past its budget for the page (MATCH_BUDGET)."""
+
+    def __init__(
+        self,
+        page_url: str,
+        site: Site,
+        limit: int = 0,
+        on_short: Callable[[Capped], None] | None = None,
+    ) -> None:
+        self.page_url = page_url
+        self.on_short = on_short  # told when links were left unread
+        self.site = site
+        self.limit = limit or settings.UNINEWS_MAX_LINKS
+        self.read = 0
+        self.skipped = 0
+        self.slow = False
+        self._spent = 0.0
+
+    def take(self) -> bool:
+        """Whether there is room for one more link (or sitemap entry); counts those left out."""
+        if self.read >= self.limit or self.slow:
+            self.skipped += 1
+            return False
+        self.read += 1
+        return True
+
+    def is_article_url(self, url: str) -> bool:
+        start = time.perf_counter()
+        try:
+            return self.site.is_article_url(url)
+        finally:
+            self._spent += time.perf_counter() - start
+            self.slow = self.slow or self._spent > MATCH_BUDGET
+
+    def report(self) -> None:
+        if self.skipped and self.on_short is not None:
+            self.on_short(self)
+        if self.slow:
+            logger.warning(
+                "%s: matching article_url took over %gs on %s; %d of its links not read"
+                " (simplify the pattern in %s)",
+                self.site.name,
+                MATCH_BUDGET,
+                self.page_url,
+                self.skipped,
+                self.site.path or "its site file",
+            )
+        elif self.skipped:
+            logger.warning(
+                "%s: %d links past the first %d not read (UNINEWS_MAX_LINKS)",
+                self.page_url,
+                self.skipped,
+                self.limit,
+            )
 
 
 def sitemap_entries(
-    body: bytes, page_url: str, site: Site, *, max_size: int = 0
+    body: bytes, page_url: str, site: Site, *, max_size: int = 0, cap: Capped | None = None
 ) -> tuple[list[ListedArticle], list[str]]:
-    """Article URLs (with news publication dates or lastmod) and child sitemaps of a sitemap.
+    """Article URLs (with news publication dates or lastmod) and child sitemaps of a sitemap,
+    read as a stream and no more than the cap's limit of entries (UNINEWS_MAX_LINKS).
 
     Raises TooLarge when a gzipped sitemap decompresses past `max_size` bytes (0: no limit).
     """
-    root = _xml(body, max_size)
-    if root is None:
-        return [], []
-    children = [
-        urljoin(page_url, (loc.text or "").strip()) for loc in root.iterfind("{*}sitemap/{*}loc")
-    ]
-    out = []
-    for entry in root.iterfind("{*}url"):
-        url = urljoin(page_url, (entry.findtext("{*}loc") or "").strip())
-        if site.is_article_url(url):
-            when = entry.findtext("{*}news/{*}publication_date") or entry.findtext("{*}lastmod")
-            title = fold(entry.findtext("{*}news/{*}title"))
+    cap = cap or Capped(page_url, site)
+    out, children = [], []
+    for el in _elements(body, ("{*}url", "{*}sitemap"), max_size):
+        if not cap.take():
+            continue
+        url = urljoin(page_url, (el.findtext("{*}loc") or "").strip())
+        if etree.QName(el).localname == "sitemap":
+            children.append(url)
+        elif cap.is_article_url(url):
+            when = el.findtext("{*}news/{*}publication_date") or el.findtext("{*}lastmod")
+            title = fold(el.findtext("{*}news/{*}title"))
             out.append(ListedArticle(url=url, title=title, listed_date=_date(when, site)))
+    cap.report()
     return out, children
 
 
 def feed_entries(
-    body: bytes, page_url: str, site: Site, *, max_size: int = 0
+    body: bytes, page_url: str, site: Site, *, max_size: int = 0, cap: Capped | None = None
 ) -> list[ListedArticle]:
-    """Article URLs and dates from an RSS 2.0 or Atom feed (TooLarge as for sitemaps)."""
-    root = _xml(body, max_size)
-    if root is None:
-        return []
+    """Article URLs and dates from an RSS 2.0 or Atom feed (streamed, capped and TooLarge as
+    for sitemaps)."""
+    cap = cap or Capped(page_url, site)
     out = []
-    for item in root.iter("{*}item", "{*}entry"):
+    for item in _elements(body, ("{*}item", "{*}entry"), max_size):
+        if not cap.take():
+            continue
         link = item.find("{*}link")
         href = (link.get("href") or link.text or "").strip() if link is not None else ""
         url = urljoin(page_url, href)
-        if not site.is_article_url(url):
+        if not cap.is_article_url(url):
             continue
         when = next(
             (
@@ -209,4 +304,5 @@ def feed_entries(
         )
         title = item.findtext("{*}title") or ""
         out.append(ListedArticle(url=url, title=fold(title), listed_date=_date(when, site)))
+    cap.report()
     return out

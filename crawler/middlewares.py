@@ -51,6 +51,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         mw.crawler = crawler
         return mw
 
+    def _stopping(self) -> bool:
+        # A retry after a stop was asked for only holds the stop up: the next run fetches it.
+        engine = self.crawler.engine
+        return engine is not None and not engine.running
+
     def _delay(self, request: Request, response: Response | None) -> float:
         tries = request.meta.get("retry_times", 0)
         delay = min(self.cap, self.base * (2**tries))
@@ -63,7 +68,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response
     ) -> Request | Response:
-        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+        if (
+            request.meta.get("dont_retry", False)
+            or response.status not in self.retry_http_codes
+            or self._stopping()
+        ):
             return response
         delay = self._delay(request, response)
         reason = response_status_message(response.status)
@@ -77,8 +86,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(  # type: ignore[override]
         self, request: Request, exception: Exception
     ) -> Request | None:
-        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get(
-            "dont_retry", False
+        if (
+            not isinstance(exception, self.exceptions_to_retry)
+            or request.meta.get("dont_retry", False)
+            or self._stopping()
         ):
             return None
         retry = self._retry(request, exception)

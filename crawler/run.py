@@ -50,6 +50,7 @@ RARE_KEYS = (
     ),
     ("files_archived", "file archived", "files archived"),
     ("files_failed", "file not archived", "files not archived"),
+    ("links_not_read", "link not read", "links not read"),  # UNINEWS_MAX_LINKS, slow article_url
 )
 EXIT_STATUS = {"ok": 0, "interrupted": 130}  # anything else (failed, skipped): 1
 
@@ -154,7 +155,9 @@ def abandon_dead_runs(store: ArchiveStore, site: str, kind: str, current: str | 
 
 class _StopSignals:
     """SIGINT/SIGTERM for the whole life of a crawl: the first stops it gracefully (the pages in
-    flight are fetched, extracted and stored, progress is saved), a second stops it at once.
+    flight are fetched, extracted and stored, progress is saved), a second stops it at once, and
+    so does the first after UNINEWS_STOP_GRACE seconds: a server that trickles bytes would
+    otherwise hold a graceful stop for DOWNLOAD_TIMEOUT per retry.
 
     Installed before anything starts, so a Ctrl-C that comes while the reactor or the
     extraction workers start is a clean stop too, never a KeyboardInterrupt half-way through
@@ -188,10 +191,19 @@ class _StopSignals:
                 cast(Any, reactor).callLater(0.1, self._graceful)
             return
         name = signal.Signals(self.received[0]).name
+        grace = crawler.settings.getfloat("UNINEWS_STOP_GRACE")
         logger.warning(
-            "%s: stopping after the pages in flight are stored (again to stop at once)", name
+            "%s: stopping after the pages in flight are stored, %gs at most (again to stop at once)",
+            name,
+            grace,
         )
+        cast(Any, reactor).callLater(grace, self._overdue, grace)
         deferred_from_coro(crawler.stop_async())
+
+    def _overdue(self, grace: float) -> None:
+        if len(self.received) == 1:  # a second signal has stopped it already
+            logger.warning("The pages in flight took over %gs", grace)
+            self._at_once()
 
     def _at_once(self) -> None:
         from twisted.internet import reactor

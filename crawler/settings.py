@@ -80,5 +80,12 @@ UNINEWS_STORE = os.environ.get("UNINEWS_STORE")
 UNINEWS_CONTACT = os.environ.get("UNINEWS_CONTACT", "https://github.com/uninews/uninews")
 # Processes that run extraction beside the crawl (0: in the crawl process itself).
 UNINEWS_EXTRACT_WORKERS = int(os.environ.get("UNINEWS_EXTRACT_WORKERS", os.cpu_count() or 1))
+# Links (or sitemap and feed entries) one page yields at most, the rest left with a warning: the
+# sitemap protocol's own limit per file, so no valid sitemap is cut; a page past it is a trap
+# that would hold hundreds of megabytes of requests.
+UNINEWS_MAX_LINKS = 50_000
 UNINEWS_PROGRESS_INTERVAL = 10.0  # seconds between progress lines on long crawls
+# Seconds a stopped crawl (SIGINT, SIGTERM) waits for the pages in flight before it stops at
+# once, leaving them to the next run: Ctrl-C must act within seconds, whatever the server does.
+UNINEWS_STOP_GRACE = 10.0
 USER_AGENT = f"uninews/{__version__} (+{UNINEWS_CONTACT}; archival crawler of university news)"

@@ -97,12 +97,109 @@ def _ends_in_unbounded_repeat(items: Any) -> bool:
 def _has_nested_quantifier(items: Any) -> bool:
     """Whether an unbounded repeat ends in another, as in `(a+)+` or `(\\d*)*`: the two can
     split a run of characters between them in exponentially many ways, and a failing match
-    tries them all. `(\\w+/)+` is fine (each round must end in "/"); rarer traps such as
-    `(a|a)*` are left to the match timeout."""
+    tries them all. `(\\w+/)+` is fine (each round must end in "/"); alternatives that match
+    alike are `_has_ambiguous_alternation`'s, and rarer traps are left to the match timeout."""
     for op, av in items:
         if op in _BACKTRACKING_REPEATS and av[1] == _UNBOUNDED and _ends_in_unbounded_repeat(av[2]):
             return True
         if any(_has_nested_quantifier(sub) for sub in _subpatterns(op, av)):
+            return True
+    return False
+
+
+# Characters two parts of a pattern are tried on to tell whether they can match the same one.
+_PROBES = [chr(i) for i in range(256)] + list("中文é٣ſK\u2028")
+_CHAR_OPS = (sre_parse.LITERAL, sre_parse.NOT_LITERAL, sre_parse.IN, sre_parse.ANY)
+_CATEGORIES: dict[Any, Callable[[str], bool]] = {
+    sre_parse.CATEGORY_DIGIT: str.isdecimal,
+    sre_parse.CATEGORY_NOT_DIGIT: lambda c: not c.isdecimal(),
+    sre_parse.CATEGORY_WORD: lambda c: c.isalnum() or c == "_",
+    sre_parse.CATEGORY_NOT_WORD: lambda c: not (c.isalnum() or c == "_"),
+    sre_parse.CATEGORY_SPACE: str.isspace,
+    sre_parse.CATEGORY_NOT_SPACE: lambda c: not c.isspace(),
+}
+
+
+def _matches_char(op: Any, av: Any, ch: str) -> bool:
+    """Whether one single-character item (a literal, a class, `.`) matches `ch`."""
+    if op is sre_parse.LITERAL:
+        return ord(ch) == av
+    if op is sre_parse.NOT_LITERAL:
+        return ord(ch) != av
+    if op is sre_parse.ANY:
+        return ch != "\n"
+    negate = bool(av) and av[0][0] is sre_parse.NEGATE
+    hit = False
+    for kind, value in av[1:] if negate else av:
+        if kind is sre_parse.LITERAL:
+            hit = ord(ch) == value
+        elif kind is sre_parse.RANGE:
+            hit = value[0] <= ord(ch) <= value[1]
+        elif kind is sre_parse.CATEGORY:
+            hit = _CATEGORIES.get(value, lambda c: True)(ch)  # others: assume it may
+        else:
+            hit = True
+        if hit:
+            break
+    return hit != negate
+
+
+def _first_char(item: tuple[Any, Any]) -> tuple[Any, Any] | None:
+    """The single-character item `item` must start with, or None when that is unclear."""
+    op, av = item
+    if op in _CHAR_OPS:
+        return item
+    if op in _BACKTRACKING_REPEATS and av[0] >= 1 and len(av[2]):
+        return _first_char(av[2][0])
+    if op is sre_parse.SUBPATTERN and len(av[3]):
+        return _first_char(av[3][0])
+    return None
+
+
+def _can_start_alike(a: list[Any], b: list[Any], depth: int = 8) -> bool:
+    """Whether two ways on through a pattern can match the same next characters: compared
+    character by character while both are plain characters, for `depth` at most."""
+    for x, y in zip(a[:depth], b[:depth], strict=False):
+        fx, fy = _first_char(x), _first_char(y)
+        if fx is None or fy is None:
+            return True  # an anchor, a lookaround, an optional part: cannot tell, so it may
+        if not any(_matches_char(*fx, c) and _matches_char(*fy, c) for c in _PROBES):
+            return False
+        if x[0] not in _CHAR_OPS or y[0] not in _CHAR_OPS:
+            return True  # both go on into a repeat or a group that start alike
+    return True  # one is the other's start
+
+
+def _ambiguous_branch(items: list[Any], after: list[Any]) -> bool:
+    """Whether a branch in `items` (which `after` follows) has two alternatives that can match
+    the same characters, as `\\d` and `\\d\\d` do (or `\\d` and the `\\d` that follows)."""
+    for i, (op, av) in enumerate(items):
+        rest = [*items[i + 1 :], *after]
+        if op is sre_parse.BRANCH:
+            ways = [[*alt, *rest] for alt in av[1]]
+            if any(
+                _can_start_alike(a, b) for j, a in enumerate(ways) for b in ways[j + 1 :]
+            ) or any(_ambiguous_branch(list(alt), rest) for alt in av[1]):
+                return True
+        elif op is sre_parse.SUBPATTERN and _ambiguous_branch(list(av[3]), rest):
+            return True
+    return False
+
+
+def _has_ambiguous_alternation(items: Any) -> bool:
+    """Whether an unbounded repeat holds a branch whose alternatives can match the same
+    characters, as in `(\\d|\\d\\d)*`: a run of n digits splits between them in exponentially
+    many ways, and a link that almost matches tries them all. Alternatives that differ from
+    their first characters on (`(/[a-z]+|/\\d+)*`) are fine; atomic groups and possessive
+    repeats never try again."""
+    for op, av in items:
+        if op in _BACKTRACKING_REPEATS and av[1] == _UNBOUNDED:
+            body = list(av[2])
+            if _ambiguous_branch(body, body):  # each round is followed by the next
+                return True
+        if op is not sre_parse.ATOMIC_GROUP and any(
+            _has_ambiguous_alternation(sub) for sub in _subpatterns(op, av)
+        ):
             return True
     return False
 
@@ -280,6 +377,13 @@ class Site(BaseModel):
                 f"nested quantifier in {v!r}: a repeat inside a repeat, as in '(a+)+', can take "
                 "exponential time on a link that almost matches; drop one, bound it ('{1,9}'), "
                 "or make the inner one possessive ('a++') or atomic ('(?>a+)')"
+            )
+        if _has_ambiguous_alternation(parsed):
+            raise ValueError(
+                f"ambiguous alternation in {v!r}: alternatives under a repeat that match the "
+                "same characters, as in '(\\d|\\d\\d)*', can take exponential time on a link "
+                "that almost matches; make them differ ('\\d+'), or make the group atomic "
+                "('(?>\\d|\\d\\d)*') or the repeat possessive ('*+')"
             )
         try:  # what is_article_url runs
             regex.compile(v)

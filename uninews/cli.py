@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import signal
 import socket
 import sys
 import tempfile
@@ -1017,6 +1018,9 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.sites import SiteError
     from storage import StorageError
 
+    # Ctrl-C stops every command, even one started in the background by a script, whose shell
+    # hands it SIGINT ignored (Python then leaves it ignored). Crawls install their own handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return COMMANDS[args.command](args)
     except (SiteError, StorageError, UsageError, RenderUnavailable) as exc:

@@ -29,6 +29,7 @@ from crawler import rendering
 from crawler.extraction import EXTRACTION_FAILED
 from crawler.items import FetchedPage
 from crawler.listing import (
+    Capped,
     ListedArticle,
     TooLarge,
     article_links,
@@ -133,6 +134,7 @@ class NewsSpider(scrapy.Spider):
         # Links the listings' lists of news show that article_url rejects (first seen first).
         self.unmatched: dict[str, None] = {}
         self.max_download = 0  # DOWNLOAD_MAXSIZE: also the bound on a decompressed sitemap
+        self.max_links = 0  # UNINEWS_MAX_LINKS: links (sitemap entries) read per page
 
     @property
     def page_cap(self) -> int:
@@ -149,6 +151,7 @@ class NewsSpider(scrapy.Spider):
         if uri:
             spider.store = open_store(uri)
         spider.max_download = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        spider.max_links = crawler.settings.getint("UNINEWS_MAX_LINKS", 0)
         crawler.signals.connect(spider._item_finished, signal=signals.item_scraped)
         crawler.signals.connect(spider._item_finished, signal=signals.item_dropped)
         crawler.signals.connect(spider._item_error, signal=signals.item_error)
@@ -470,7 +473,7 @@ class NewsSpider(scrapy.Spider):
         page = self._page(listing, page_no)
         chain = self.chains[listing]
         tree = lxml.html.document_fromstring(response.text or "<html></html>")
-        items = article_links(tree, origin, self.site)
+        items = article_links(tree, origin, self.site, self._cap(origin))
         if not items:
             logger.warning("No article links on listing page %s", origin)
         self._count_unmatched(tree, origin)
@@ -553,6 +556,14 @@ class NewsSpider(scrapy.Spider):
             missed[0],
         )
 
+    def _cap(self, page_url: str) -> Capped:
+        return Capped(page_url, self.site, self.max_links, on_short=self._capped)
+
+    def _capped(self, cap: Capped) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("uninews/pages_capped")
+        self.crawler.stats.inc_value("uninews/links_not_read", cap.skipped)
+
     def _end_walk_at(self, listing: str, page_no: int) -> None:
         """The walk ends at this page (gone, or reached again): finished, nothing to catch up."""
         page = self._page(listing, page_no)
@@ -575,7 +586,14 @@ class NewsSpider(scrapy.Spider):
             for i in items
             if self._in_range(i) and i.url not in known and i.url not in self.requested
         ]
-        for item in todo:
+        for n, item in enumerate(todo):
+            engine = self.crawler.engine
+            if engine is not None and not engine.running:
+                # Stopping (Ctrl-C): 50,000 more requests would only hold the stop up. The page
+                # stays unfinished, so its progress is not saved and a rerun requests the rest.
+                page.errors += 1
+                todo = todo[:n]
+                break
             self.requested.add(item.url)
             page.pending += 1
             yield Request(
@@ -616,7 +634,7 @@ class NewsSpider(scrapy.Spider):
         self.sitemaps_walked += 1
         try:
             items, children = sitemap_entries(
-                response.body, origin, self.site, max_size=self.max_download
+                response.body, origin, self.site, max_size=self.max_download, cap=self._cap(origin)
             )
         except TooLarge as exc:
             self.crawler.stats.inc_value("uninews/errors")
@@ -652,7 +670,9 @@ class NewsSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("uninews/listing_pages")
         try:
-            entries = feed_entries(response.body, origin, self.site, max_size=self.max_download)
+            entries = feed_entries(
+                response.body, origin, self.site, max_size=self.max_download, cap=self._cap(origin)
+            )
         except TooLarge as exc:
             self.crawler.stats.inc_value("uninews/errors")
             logger.error("Feed skipped: %s (%s)", origin, exc)
