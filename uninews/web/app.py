@@ -3,6 +3,7 @@ security headers on every answer, and errors as 400/404/503 with a message."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -20,6 +21,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from crawler import __version__
 from storage import ArchiveStore, StorageError
 from uninews.web import api, pages, queries
+from uninews.web.head import HeadAsGet
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +104,7 @@ def create_app(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         if token is not None:
-            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-            given = given or request.cookies.get(TOKEN_COOKIE, "")
+            cookie = request.cookies.get(TOKEN_COOKIE)
             in_url = request.query_params.get("token")
             if in_url is not None and _same(in_url, token):
                 # A link with the token: keep it in a cookie and take it out of the address
@@ -113,9 +114,14 @@ def create_app(
                 path = "/" + str(request.scope["path"]).lstrip("/")
                 target = path + (f"?{urlencode(rest)}" if rest else "")
                 answer = RedirectResponse(target, status_code=303)
-                answer.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+                answer.set_cookie(
+                    TOKEN_COOKIE, cookie_value(token), httponly=True, samesite="strict"
+                )
                 return _secured(answer)
-            if not given or not _same(given, token):
+            given = _bearer(request.headers.get("authorization", ""))
+            if not (given and _same(given, token)) and not (
+                cookie and _same(cookie, cookie_value(token))
+            ):
                 return _secured(
                     _problem(request, 401, "this archive needs its token (?token=… once)")
                 )
@@ -123,10 +129,23 @@ def create_app(
 
     if local_only:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_HOSTS)
+    app.add_middleware(HeadAsGet)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
+
+
+def cookie_value(token: str) -> str:
+    """What the cookie holds: a value derived from the token, so that a cookie read off a disk
+    or a browser profile is not the token itself (which also opens the API to scripts)."""
+    return hmac.new(token.encode(), b"uninews serve cookie", hashlib.sha256).hexdigest()
+
+
+def _bearer(header: str) -> str:
+    """The credentials of `Authorization: Bearer …`; the scheme is case-insensitive (RFC 9110)."""
+    scheme, _, credentials = header.strip().partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
 
 
 def _same(given: str, token: str) -> bool:
