@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import lxml.html
 from lxml.html import HtmlElement
 
+from crawler.addresses import http_url_problem, same_host, shown
 from crawler.extraction import NotAnArticle, decode_html, extract_article
 from crawler.extraction.article import Article
 from crawler.extraction.dates import find_date
@@ -101,6 +102,24 @@ class Fetched:
         return lxml.html.document_fromstring(self.text or "<html></html>")
 
 
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only on the host asked (or its mirror): a site's page that redirects
+    elsewhere, to a cloud metadata address say, is not fetched."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        newurl = self.fetcher._to_fetch(newurl)  # the origin's own address, on the mirror
+        if not same_host(newurl, {urlsplit(req.full_url).netloc.rpartition("@")[2].lower()}):
+            raise urllib.error.HTTPError(
+                req.full_url, code, f"redirected to another host: {shown(newurl)}", headers, fp
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 class Fetcher:
     """One GET at a time, with the crawler's User-Agent, robots.txt obeyed, a pause between
     requests, and a size limit; `base_url` serves the origin host from a mirror."""
@@ -126,6 +145,7 @@ class Fetcher:
         self.requests = 0
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._last = 0.0
+        self._opener = urllib.request.build_opener(_SameHostRedirects(self))
 
     def _to_fetch(self, url: str) -> str:
         parts = urlsplit(url)
@@ -149,7 +169,7 @@ class Fetcher:
         self.requests += 1
         req = urllib.request.Request(self._to_fetch(url), headers={"User-Agent": self.user_agent})
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with self._opener.open(req, timeout=self.timeout) as resp:
                 body = resp.read(self.max_bytes + 1)
                 if len(body) > self.max_bytes:
                     logger.warning("Skipped %s: larger than %d bytes", url, self.max_bytes)
@@ -157,7 +177,7 @@ class Fetcher:
                 return resp.geturl(), body, resp.headers.get("Content-Type")
         except (urllib.error.URLError, OSError, ValueError) as exc:
             level = logging.DEBUG if quiet else logging.WARNING
-            logger.log(level, "Cannot fetch %s: %s", url, getattr(exc, "reason", exc))
+            logger.log(level, "Cannot fetch %s: %s", shown(url), getattr(exc, "reason", exc))
             return None
 
     def allowed(self, url: str) -> bool:
@@ -338,13 +358,17 @@ def discover(
     fetcher: Fetcher | None = None,
 ) -> Discovery:
     """Propose a site file for the news of the site `start_url` belongs to."""
-    parts = urlsplit(start_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DiscoveryError(f"{start_url!r}: give the http(s) address of a home or news page")
+    if http_url_problem(start_url):
+        raise DiscoveryError(
+            f"{shown(start_url)!r}: give the http(s) address of a home or news page"
+        )
+    if urlsplit(start_url).username is not None:
+        # urllib cannot log in with them, and they would be written into the site file
+        raise DiscoveryError(f"{shown(start_url)}: give the address without user:password@")
     fetch = fetcher or Fetcher(start_url, base_url=base_url, delay=delay)
     home = fetch.get(start_url)
     if home is None:
-        raise DiscoveryError(f"cannot fetch {start_url}")
+        raise DiscoveryError(f"cannot fetch {start_url} (see the warning above)")
     hosts = _hosts_of(start_url)
     columns: list[Column] = []
     pages: list[tuple[str, str, Fetched]] = []

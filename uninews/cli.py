@@ -422,11 +422,10 @@ def _check_site_known(store: Any, site: str | None, sites_dir: Path | None = Non
 def _base_url(value: str | None) -> str | None:
     if value is None:
         return None
-    from urllib.parse import urlsplit
+    from crawler.addresses import http_url_problem, shown
 
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--base-url {value!r}: give an absolute http(s) URL, e.g. http://{value}")
+    if problem := http_url_problem(value):
+        raise UsageError(f"--base-url {shown(value)!r}: {problem}")
     return value
 
 
