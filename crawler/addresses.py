@@ -13,7 +13,9 @@ _USERINFO = re.compile(r"(?<=//)[^/?#@]*@")
 def shown(url: str) -> str:
     """`url` without `user:password@`, for messages and logs (which end up in shared places)."""
     try:
-        return strip_url(url, strip_credentials=True, strip_default_port=False, strip_fragment=False)
+        return strip_url(
+            url, strip_credentials=True, strip_default_port=False, strip_fragment=False
+        )
     except ValueError:  # too broken to parse: drop anything that looks like credentials
         return _USERINFO.sub("", url)
 

@@ -362,7 +362,8 @@ def discover(
         raise DiscoveryError(
             f"{shown(start_url)!r}: give the http(s) address of a home or news page"
         )
-    if urlsplit(start_url).username is not None:
+    parts = urlsplit(start_url)
+    if parts.username is not None:
         # urllib cannot log in with them, and they would be written into the site file
         raise DiscoveryError(f"{shown(start_url)}: give the address without user:password@")
     fetch = fetcher or Fetcher(start_url, base_url=base_url, delay=delay)
