@@ -240,6 +240,8 @@ class MongoStore:
             client.admin.command("ping")
         except (InvalidURI, ConfigurationError, ValueError) as exc:
             raise StorageError(f"bad store URI {safe!r}: {exc}") from None
+        except OSError as exc:  # a file the URI names (tlsCAFile, tlsCertificateKeyFile)
+            raise StorageError(f"bad store URI {safe!r}: {exc.strerror or exc}") from None
         except PyMongoError as exc:
             first = str(exc).split(",")[0].split(";")[0]
             client.close()

@@ -54,6 +54,21 @@ def _positive(value: str) -> int:
     return n
 
 
+MAX_LIMIT = 10**9  # beyond any archive; SQLite's integers stop at 2**63
+
+
+def _limit(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0 (0: all)")
+    if n > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"{value} is too large: at most {MAX_LIMIT:,} (0: all)")
+    return n
+
+
 def _setting(value: str) -> tuple[str, str]:
     key, sep, val = value.partition("=")
     if not sep or not key:
@@ -202,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="articles edited since (a new version stored on or after)",
     )
     sp.add_argument("--withdrawn", action="store_true", help="articles found withdrawn")
-    sp.add_argument("--limit", type=int, default=20, help="at most N results (0: all)")
+    sp.add_argument("--limit", type=_limit, default=20, help="at most N results (0: all)")
     sp.add_argument("--format", choices=output.FORMATS, default="table")
 
     sp = add("show", "print one archived article")
@@ -384,7 +399,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("runs", "the run history: where each crawl ran, how it ended, what it stored")
     store_opt(sp)
     sp.add_argument("site", nargs="?", help="one site's runs (default: every site's)")
-    sp.add_argument("--limit", type=int, default=20, metavar="N", help="the newest N (default 20)")
+    sp.add_argument(
+        "--limit", type=_limit, default=20, metavar="N", help="the newest N (default 20; 0: all)"
+    )
     sp.add_argument("--format", choices=("table", "json"), default="table")
 
     sp = add("status", "is the daemon alive; per site: schedule, next run, last run, articles")
@@ -402,7 +419,12 @@ def _store(args: argparse.Namespace) -> closing[Any]:
 
 
 def _settings(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    return dict(pairs)
+    from crawler.overrides import BadSetting, checked
+
+    try:
+        return checked(pairs)
+    except BadSetting as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _check_site_known(store: Any, site: str | None, sites_dir: Path | None = None) -> None:
