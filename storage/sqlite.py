@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import logging
+import re
 import sqlite3
 import threading
 import uuid
@@ -209,6 +210,16 @@ def _guarded_iter(fn: Callable[P, Iterator[T]]) -> Callable[P, Iterator[T]]:
     return wrapper
 
 
+# Bytes of a TEXT value that are not UTF-8 (a damaged file) read as lone surrogates: the row
+# that holds them is skipped and named by whoever reads it, instead of sqlite3's decoding error
+# ending the whole query (one bad record must not stop a search or an export).
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
 class SQLiteStore:
     """ArchiveStore on one SQLite file. Safe for several processes writing at once."""
 
@@ -282,6 +293,7 @@ class SQLiteStore:
                 self.path, timeout=60, isolation_level=None, check_same_thread=False
             )
             db.execute("PRAGMA busy_timeout=60000")
+            db.text_factory = _text
             return db
         uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
         db = sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False)
@@ -294,6 +306,7 @@ class SQLiteStore:
             db = sqlite3.connect(
                 uri + "&immutable=1", uri=True, timeout=60, check_same_thread=False
             )
+        db.text_factory = _text
         return db
 
     def _quick_check(self) -> None:
@@ -569,6 +582,8 @@ class SQLiteStore:
         JSON cannot be read (reported by id: one damaged record must not stop an export), or
         with `strict` a StorageError saying so (asked for that record, there is no other)."""
         try:
+            if isinstance(row[0], str) and _NOT_UTF8.search(row[0]):
+                raise ValueError("not UTF-8")
             rec: dict[str, Any] = json.loads(row[0])
             if not isinstance(rec, dict):
                 raise ValueError("not an object")

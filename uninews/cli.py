@@ -11,11 +11,11 @@ import re
 import socket
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import closing
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from uninews import output
@@ -624,70 +624,50 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from storage import SearchQuery
+    from uninews.outfile import output_file, standard_output
 
+    to_stdout = args.output in (None, "-")  # `-o -`: standard output, as everywhere
     with _store(args) as store:
         _check_site_known(store, args.site)
         if args.format == "warc":
-            return _export_warc(store, args)
+            return _export_warc(store, args, to_stdout)
         if args.since or args.until:
             q = SearchQuery(site=args.site, since=args.since, until=args.until, limit=None)
             records = store.search(q)
         else:
             records = store.iter_records(args.site)
-        if not args.output:
-            output.write_records(records, args.format, sys.stdout, excel=args.excel)
+        if to_stdout:
+            with standard_output():
+                output.write_records(records, args.format, sys.stdout, excel=args.excel)
             return 0
-        with _output_file(store, args, binary=False) as out:
+        with output_file(
+            args.output, store_path=getattr(store, "path", None), force=args.force, binary=False
+        ) as out:
             n = output.write_records(records, args.format, out, excel=args.excel)
     print(f"exported {output.plural(n, 'record')} to {args.output}", file=sys.stderr)
     return 0
 
 
-def _export_warc(store: Any, args: argparse.Namespace) -> int:
+def _export_warc(store: Any, args: argparse.Namespace, to_stdout: bool) -> int:
+    from uninews.outfile import output_file, standard_output
     from uninews.warc_export import export_warc
 
     scope = {"site": args.site, "since": args.since, "until": args.until}
-    if not args.output:
+    if to_stdout:
         if sys.stdout.isatty():
             raise UsageError("a WARC file is binary: write it with -o FILE.warc.gz")
-        counts = export_warc(store, sys.stdout.buffer, filename="uninews.warc.gz", **scope)
-        sys.stdout.buffer.flush()
+        with standard_output():
+            counts = export_warc(store, sys.stdout.buffer, filename="uninews.warc.gz", **scope)
+            sys.stdout.buffer.flush()
+        where = "standard output"
     else:
-        with _output_file(store, args, binary=True) as out:
+        with output_file(
+            args.output, store_path=getattr(store, "path", None), force=args.force, binary=True
+        ) as out:
             counts = export_warc(store, out, filename=Path(args.output).name, **scope)
-    print(f"exported {counts.summary()} to {args.output or 'standard output'}", file=sys.stderr)
+        where = args.output
+    print(f"exported {counts.summary()} to {where}", file=sys.stderr)
     return 0
-
-
-@contextmanager
-def _output_file(store: Any, args: argparse.Namespace, *, binary: bool) -> Iterator[IO[Any]]:
-    """A temporary file beside FILE, renamed to FILE when done: FILE is whole or untouched."""
-    target = Path(args.output)
-    store_path = getattr(store, "path", None)
-    if store_path is not None:
-        for part in (store_path, *(Path(f"{store_path}{x}") for x in ("-wal", "-shm"))):
-            if target.exists() and part.exists() and os.path.samefile(target, part):
-                raise UsageError(f"{args.output} is the archive itself: choose another file")
-    if target.exists() and not args.force:
-        raise UsageError(f"{args.output} exists: choose another file, or --force to replace it")
-    if target.exists() and not target.is_file():
-        raise UsageError(f"{args.output} is not a regular file")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent.resolve())
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-    try:
-        if binary:
-            with open(fd, "wb") as out:
-                yield out
-        else:
-            with open(fd, "w", encoding="utf-8", newline="") as out:
-                yield out
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
@@ -1027,12 +1007,13 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(args.verbose, args.quiet, query=args.command not in LONG_WORK)
     from crawler.sites import SiteError
     from storage import StorageError
+    from uninews.outfile import BadTarget, OutputError
 
     try:
         return COMMANDS[args.command](args)
-    except (SiteError, StorageError, UsageError) as exc:
+    except (SiteError, StorageError, UsageError, BadTarget, OutputError) as exc:
         print(f"uninews: error: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, (UsageError, SiteError)) else 1
+        return 2 if isinstance(exc, (UsageError, SiteError, BadTarget)) else 1
     except KeyboardInterrupt:
         print("uninews: interrupted", file=sys.stderr)
         return 130
