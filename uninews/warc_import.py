@@ -17,7 +17,7 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.recordloader import ArcWarcRecord
+from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
 from crawler.records import prepare_page
 from crawler.settings import DOWNLOAD_MAXSIZE
@@ -52,6 +52,22 @@ _ALWAYS = {"inserted", "new_version", "unchanged", "duplicate", "not_article", "
 _ALWAYS_DRY = {"would_insert", "would_check", "not_article", "errors"}
 # The body is decoded by warcio; these headers described it on the wire.
 _WIRE_ONLY = {"content-encoding", "transfer-encoding"}
+
+
+class _TolerantLoader(ArcWarcRecordLoader):  # type: ignore[misc]
+    """warcio's loader, except that a record without WARC-Target-URI gets no HTTP headers read
+    (warcio fails on it, which would end the file): `_page` counts it as an error."""
+
+    def load_http_headers(self, rec_type: str, uri: str | None, stream: Any, length: Any) -> Any:
+        if uri is None:
+            return None
+        return super().load_http_headers(rec_type, uri, stream, length)
+
+
+def _records(fh: Any) -> ArchiveIterator:
+    records = ArchiveIterator(fh, arc2warc=True)
+    records.loader = _TolerantLoader(arc2warc=True)
+    return records
 
 
 class Interrupted(Exception):
@@ -202,7 +218,7 @@ class WarcImport:
         handled = skip  # records before this one are read (and, once stored, done with)
         try:
             with path.open("rb") as fh:
-                for index, record in enumerate(ArchiveIterator(fh, arc2warc=True)):
+                for index, record in enumerate(_records(fh)):
                     if index < skip:
                         continue
                     if self.stops.received is not None:
@@ -232,14 +248,25 @@ class WarcImport:
         if record.rec_type == "revisit":
             counts["revisits"] += 1
             return None
+        url = record.rec_headers.get_header("WARC-Target-URI") or ""
+        if record.rec_type == "response" and not url:
+            counts["errors"] += 1
+            logger.error("A response record without WARC-Target-URI (%s); skipped",
+                         record.rec_headers.get_header("WARC-Record-ID") or "?")  # fmt: skip
+            return None
         if record.rec_type != "response" or record.http_headers is None:
             return None  # requests, warcinfo, metadata, resources: not pages
-        url = record.rec_headers.get_header("WARC-Target-URI") or ""
         host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
         if not url.startswith(("http://", "https://")) or not self.site.owns_host(host):
             counts["off_site"] += 1
             return None
-        status = int(record.http_headers.get_statuscode() or 0)
+        code = record.http_headers.get_statuscode() or ""
+        if not (code.isascii() and code.isdigit() and len(code) == 3):
+            counts["errors"] += 1
+            logger.error("Bad HTTP status line %r on %s; skipped",
+                         record.http_headers.statusline[:80], url)  # fmt: skip
+            return None
+        status = int(code)
         if 300 <= status < 400:
             counts["redirects"] += 1
             return None
