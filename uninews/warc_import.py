@@ -54,7 +54,7 @@ _ALWAYS_DRY = {"would_insert", "would_check", "not_article", "errors"}
 _WIRE_ONLY = {"content-encoding", "transfer-encoding"}
 
 
-class _TolerantLoader(ArcWarcRecordLoader):  # type: ignore[misc]
+class _TolerantLoader(ArcWarcRecordLoader):
     """warcio's loader, except that a record without WARC-Target-URI gets no HTTP headers read
     (warcio fails on it, which would end the file): `_page` counts it as an error."""
 
