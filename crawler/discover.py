@@ -9,6 +9,7 @@ crawler's User-Agent, one request at a time with a pause.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import re
 import time
@@ -175,9 +176,13 @@ class Fetcher:
                     logger.warning("Skipped %s: larger than %d bytes", url, self.max_bytes)
                     return None
                 return resp.geturl(), body, resp.headers.get("Content-Type")
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+            # HTTPException: a status line like "HTTP/1.1 abc", a header too long
             level = logging.DEBUG if quiet else logging.WARNING
-            logger.log(level, "Cannot fetch %s: %s", shown(url), getattr(exc, "reason", exc))
+            reason = getattr(exc, "reason", exc)
+            if isinstance(exc, http.client.HTTPException):
+                reason = f"not a valid HTTP answer ({str(exc).strip()[:80]!r})"
+            logger.log(level, "Cannot fetch %s: %s", shown(url), reason)
             return None
 
     def allowed(self, url: str) -> bool:
