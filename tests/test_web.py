@@ -19,7 +19,8 @@ from storage import ArchiveStore, open_store
 from tests.conftest import store_uri
 from tests.crawling import uninews
 from tests.webarchive import HOSTILE_TITLE, Archive, populate, serving
-from uninews.web.app import cookie_value, create_app
+from uninews.web.app import create_app
+from uninews.web.guard import cookie_value
 
 
 @pytest.fixture(params=["sqlite", "mongomock"])

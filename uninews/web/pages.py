@@ -48,10 +48,10 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
-    app = request.app
-    status = app.state.status()
+    figures = request.app.state.figures
+    status = figures.status()
     by_site = {r["site"]: r for r in status["sites"]}
-    sites = [{**s, "status": by_site.get(s["site"], {})} for s in app.state.store.stats()]
+    sites = [{**s, "status": by_site.get(s["site"], {})} for s in figures.stats()]
     return _render(request, "home.html", sites=sites, daemon=status["daemon"])
 
 
@@ -131,6 +131,5 @@ def raw(request: Request, article_id: str) -> Response:
 
 @router.get("/sites/{name}", response_class=HTMLResponse)
 def site(request: Request, name: str) -> HTMLResponse:
-    app = request.app
-    view = queries.site_view(app.state.store, name, app.state.sites_dir, app.state.status())
+    view = request.app.state.figures.site_view(name)
     return _render(request, "site.html", view=view, chart=queries.chart(view.months))
