@@ -972,6 +972,10 @@ class MongoStore:
         info["at"] = doc["at"]
         return info
 
+    def heartbeats(self, prefix: str) -> dict[str, dict[str, Any]]:
+        found = self.beats.find({"_id": {"$regex": "^" + re.escape(prefix)}})
+        return {doc["_id"]: {**doc["info"], "at": doc["at"]} for doc in found}
+
     # --- locks: leases that expire unless their holder renews them ---------------------------
     def clock(self) -> float:
         """Now, in seconds since the epoch, by the server's clock: leases are taken and judged

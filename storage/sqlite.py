@@ -1066,6 +1066,15 @@ class SQLiteStore:
         info["at"] = row[1]
         return info
 
+    @_guarded
+    def heartbeats(self, prefix: str) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name, info, at FROM heartbeats WHERE substr(name, 1, ?) = ?",
+                (len(prefix), prefix),
+            ).fetchall()
+        return {name: {**json.loads(info), "at": at} for name, info, at in rows}
+
     # --- revisits ---------------------------------------------------------------------------
     @_guarded
     def revisits(
