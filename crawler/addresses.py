@@ -29,7 +29,7 @@ def http_url_problem(url: str) -> str | None:
     except ValueError as exc:
         return f"not a valid address ({exc})"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "give an absolute http(s) URL, e.g. http://host/"
+        return "give an absolute http(s) URL"
     return None
 
 

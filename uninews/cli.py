@@ -447,7 +447,8 @@ def _base_url(value: str | None) -> str | None:
     from crawler.addresses import http_url_problem, shown
 
     if problem := http_url_problem(value):
-        raise UsageError(f"--base-url {shown(value)!r}: {problem}")
+        example = f", e.g. http://{shown(value)}" if "://" not in value else ""
+        raise UsageError(f"--base-url {shown(value)!r}: {problem}{example}")
     return value
 
 
