@@ -94,3 +94,29 @@ def test_the_served_dashboard_and_api_share_the_figures(tmp_path: Path) -> None:
         assert client.get("/sites/nowhere").status_code == 404
     assert counting.calls["stats"] == 1 and counting.calls["monthly_counts"] == 2
     store.close()
+
+
+def test_a_dashboard_being_computed_blocks_no_other_request(tmp_path: Path) -> None:
+    """The dashboards' routes run on the event loop when their figures are fresh; when not,
+    the computing happens in a worker thread, and every other request is answered meanwhile."""
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    populate(store)
+    counting = Counting(store)
+    counting.release.clear()  # the dashboard's first figure hangs until released
+    with serving(create_app(counting)) as base:  # type: ignore[arg-type]
+        answers: list[int] = []
+        slow = threading.Thread(
+            target=lambda: answers.append(
+                httpx.get(f"{base}/sites/tsinghua", timeout=20).status_code
+            )
+        )
+        slow.start()
+        assert counting.entered.wait(10)
+        with httpx.Client(base_url=base, timeout=5) as client:
+            assert client.get("/api/openapi.json").status_code == 200  # on the loop
+            assert client.get("/search?q=climate").status_code == 200  # in a thread
+        assert answers == []  # still computing
+        counting.release.set()
+        slow.join(20)
+    assert answers == [200]
+    store.close()

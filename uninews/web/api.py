@@ -135,14 +135,14 @@ def get_versions(request: Request, article_id: str) -> list[dict[str, Any]]:
 
 
 @router.get("/sites", response_model=Sites, summary="The archive's sites and the daemon's state")
-def sites(request: Request) -> dict[str, Any]:
+async def sites(request: Request) -> dict[str, Any]:
     figures = request.app.state.figures
-    return {"daemon": figures.status()["daemon"], "sites": figures.stats()}
+    return {"daemon": (await figures.status_now())["daemon"], "sites": await figures.stats_now()}
 
 
 @router.get("/sites/{name}/stats", response_model=SiteStats, summary="One site's dashboard")
-def site_stats(request: Request, name: str) -> dict[str, Any]:
-    view = request.app.state.figures.site_view(name)
+async def site_stats(request: Request, name: str) -> dict[str, Any]:
+    view = await request.app.state.figures.site_view_now(name)
     return {
         "site": view.name,
         "summary": view.summary,

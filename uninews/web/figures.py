@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import anyio.to_thread
+
 from storage import ArchiveStore
 from uninews.web import queries
 
@@ -52,6 +54,28 @@ class Figures:
             value = compute()
             self._values[key] = (self.clock(), value)
             return value
+
+    def _fresh(self, key: Any) -> Any | None:
+        hit = self._values.get(key)
+        return hit[1] if hit is not None and self.clock() - hit[0] < self.ttl else None
+
+    async def _off_loop(self, key: Any, compute: Callable[[], T]) -> T:
+        """For async routes: a fresh figure at once, on the event loop (no thread to wake,
+        no turn to wait for among the threads serving searches); else computed in a worker
+        thread, never on the loop."""
+        hit = self._fresh(key)
+        if hit is not None:
+            return hit
+        return await anyio.to_thread.run_sync(compute)
+
+    async def status_now(self) -> dict[str, Any]:
+        return await self._off_loop("status", self.status)
+
+    async def stats_now(self) -> list[dict[str, Any]]:
+        return await self._off_loop("stats", self.stats)
+
+    async def site_view_now(self, name: str) -> queries.SiteView:
+        return await self._off_loop(("site", name), lambda: self.site_view(name))
 
     def status(self) -> dict[str, Any]:
         from scheduler.status import status_doc
