@@ -96,7 +96,12 @@ class _Https(urllib.request.HTTPSHandler):
 
 
 def get(
-    url: str, headers: dict[str, str], *, deadline: float, max_bytes: int
+    url: str,
+    headers: dict[str, str],
+    *,
+    deadline: float,
+    max_bytes: int,
+    redirects: urllib.request.HTTPRedirectHandler | None = None,
 ) -> tuple[str, bytes | None, str | None]:
     """GET `url`, following redirects, within `deadline` seconds in all: (final URL, body or
     None when larger than `max_bytes`, Content-Type).
@@ -106,7 +111,10 @@ def get(
     """
     watch = _Watch(deadline)
     try:
-        opener = urllib.request.build_opener(_Http(watch), _Https(watch))
+        handlers: list[Any] = [_Http(watch), _Https(watch)]
+        if redirects is not None:  # which redirects to follow (urllib's default: all)
+            handlers.append(redirects)
+        opener = urllib.request.build_opener(*handlers)
         req = urllib.request.Request(url, headers=headers)
         with opener.open(req, timeout=deadline) as resp:
             chunks: list[bytes] = []

@@ -17,6 +17,8 @@ import http.client
 import logging
 import re
 import time
+import urllib.error
+import urllib.request
 import urllib.robotparser
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from crawler import deadline, rendering
+from crawler.addresses import http_url_problem, same_host, shown
 from crawler.discover_columns import (
     Candidate,
     index_children,
@@ -73,6 +76,24 @@ class Fetched:
     @property
     def tree(self) -> HtmlElement:
         return lxml.html.document_fromstring(self.text or "<html></html>")
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only on the host asked (or its mirror): a site's page that redirects
+    elsewhere, to a cloud metadata address say, is not fetched."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        newurl = self.fetcher._to_fetch(newurl)  # the origin's own address, on the mirror
+        if not same_host(newurl, {urlsplit(req.full_url).netloc.rpartition("@")[2].lower()}):
+            raise urllib.error.HTTPError(
+                req.full_url, code, f"redirected to another host: {shown(newurl)}", headers, fp
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class Fetcher:
@@ -127,11 +148,19 @@ class Fetcher:
         headers = {"User-Agent": self.user_agent}
         try:
             final, body, ctype = deadline.get(
-                self._to_fetch(url), headers, deadline=self.timeout, max_bytes=self.max_bytes
+                self._to_fetch(url),
+                headers,
+                deadline=self.timeout,
+                max_bytes=self.max_bytes,
+                redirects=_SameHostRedirects(self),
             )
         except (OSError, http.client.HTTPException, ValueError) as exc:
+            # HTTPException: a status line like "HTTP/1.1 abc", a header too long
             level = logging.DEBUG if quiet else logging.WARNING
-            logger.log(level, "Cannot fetch %s: %s", url, getattr(exc, "reason", None) or exc)
+            reason = getattr(exc, "reason", None) or exc
+            if isinstance(exc, http.client.HTTPException):
+                reason = f"not a valid HTTP answer ({str(exc).strip()[:80]!r})"
+            logger.log(level, "Cannot fetch %s: %s", shown(url), reason)
             return None
         if body is None:
             logger.warning("Skipped %s: larger than %d bytes", url, self.max_bytes)
@@ -340,9 +369,14 @@ def discover(
     fetcher: Fetcher | None = None,
 ) -> Discovery:
     """Propose a site file for the news of the site `start_url` belongs to."""
+    if http_url_problem(start_url):
+        raise DiscoveryError(
+            f"{shown(start_url)!r}: give the http(s) address of a home or news page"
+        )
     parts = urlsplit(start_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DiscoveryError(f"{start_url!r}: give the http(s) address of a home or news page")
+    if parts.username is not None:
+        # urllib cannot log in with them, and they would be written into the site file
+        raise DiscoveryError(f"{shown(start_url)}: give the address without user:password@")
     fetch = fetcher or Fetcher(start_url, base_url=base_url, delay=delay)
     with contextlib.ExitStack() as browser:
         return _discover(start_url, fetch, name, browser)
@@ -354,7 +388,7 @@ def _discover(
     parts = urlsplit(start_url)
     home = fetch.get(start_url)
     if home is None:
-        raise DiscoveryError(f"cannot fetch {start_url}")
+        raise DiscoveryError(f"cannot fetch {start_url} (see the warning above)")
     hosts = _hosts_of(start_url)
     columns, candidates = _find_columns(fetch, home, start_url, hosts)
     render_lists = False

@@ -291,7 +291,7 @@ def run_crawl(
         process.start(install_signal_handlers=False)  # ours are in place (_StopSignals)
         stops.hold()
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        summary = _summarize(site.name, stats, run_id, interrupted=bool(stops.received))
+        summary = _summarize(site.name, stats, run_id, interrupted=bool(stops.received), kind=kind)
         try:
             store.finish_run(
                 run_id,
@@ -334,7 +334,12 @@ def _skipped(store: ArchiveStore, run: RunRecord, kind: str) -> CrawlSummary:
 
 
 def _summarize(
-    site: str, stats: dict[str, Any], run_id: str | None, *, interrupted: bool = False
+    site: str,
+    stats: dict[str, Any],
+    run_id: str | None,
+    *,
+    interrupted: bool = False,
+    kind: str = "crawl",
 ) -> CrawlSummary:
     reason = str(stats.get("finish_reason", "unknown"))
     counts = {k: int(stats.get(f"uninews/{k}", 0)) for k, *_ in (*SUMMARY_KEYS, *RARE_KEYS)}
@@ -349,7 +354,11 @@ def _summarize(
         status = "interrupted"
     elif reason != "finished":
         status = "failed"
-    elif counts["listing_pages"] == 0 and counts["errors"] > 0:
+    elif kind == "revisit" and counts["revisited"] == 0 and counts["errors"] > 0:
+        # A revisit walks no listing: it failed when not one article could be checked.
+        status = "failed"
+        error = error or "no article could be checked again"
+    elif kind != "revisit" and counts["listing_pages"] == 0 and counts["errors"] > 0:
         # Every listing failed (site down, DNS, refused): nothing was crawled.
         status = "failed"
         error = error or "no listing page could be fetched"

@@ -43,7 +43,9 @@ LOCK_NAME = "daemon"  # one daemon per store: a lock the OS (or a lease) frees w
 HEARTBEAT_INTERVAL = 10.0  # seconds; `uninews status` calls a daemon dead after 3 of these
 CRON_JITTER = 30  # seconds: sites sharing a schedule line don't all start on the same tick
 SETTLE_TIMEOUT = 15.0  # after SIGKILL, how long the job threads get to record their runs
-STANDBY_NAME = "standby"  # the heartbeat of a daemon waiting for the store's lease
+# The heartbeats of daemons waiting for the store's lease: STANDBY_NAME + "host:pid", one each
+# (several may wait; one shared heartbeat showed only the last to beat).
+STANDBY_NAME = "standby:"
 STANDBY_POLL = 1.0  # seconds between a standby's tries to take the lease
 
 
@@ -281,6 +283,10 @@ class Daemon:
             self._beat_wake.wait(HEARTBEAT_INTERVAL)
             self._beat_wake.clear()
 
+    def _standby_beat(self, state: str, **more: Any) -> None:
+        name = f"{STANDBY_NAME}{socket.gethostname()}:{os.getpid()}"
+        self.store.heartbeat(name, {**self._lease_info(), "state": state, **more})
+
     def _lease_info(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "host": socket.gethostname(), "since": self.started_at}
 
@@ -309,8 +315,7 @@ class Daemon:
             if time.monotonic() - beat >= HEARTBEAT_INTERVAL:
                 beat = time.monotonic()
                 with contextlib.suppress(Exception):  # a store hiccup: the next beat retries
-                    self.store.heartbeat(STANDBY_NAME, {**self._lease_info(), "state": "standby",
-                                                        "interval": HEARTBEAT_INTERVAL})  # fmt: skip
+                    self._standby_beat("standby", interval=HEARTBEAT_INTERVAL)
             time.sleep(STANDBY_POLL)
             try:
                 lease = self.store.lock(LOCK_NAME, self._lease_info())
@@ -325,7 +330,7 @@ class Daemon:
                     time.monotonic() - waiting,
                 )
                 with contextlib.suppress(Exception):
-                    self.store.heartbeat(STANDBY_NAME, {**self._lease_info(), "state": "active"})
+                    self._standby_beat("active")
                 return lease
         return None
 
@@ -347,6 +352,8 @@ class Daemon:
         self._install_signals()
         lease = self._take_lease()
         if lease is None:
+            with contextlib.suppress(Exception):  # gone from `status` at once, not in 30 s
+                self._standby_beat("stopped")
             logger.info("daemon stopped (in standby)")
             return 0
         try:

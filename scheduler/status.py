@@ -88,7 +88,7 @@ def daemon_state(
         "executor": hb.get("executor") or "local",
         "nodes": dict(hb.get("nodes") or {}) if state == "alive" else {},
         "placed": dict(hb.get("placed") or {}) if state == "alive" else {},
-        "standby": None,
+        "standbys": [],
     }
 
 
@@ -145,10 +145,16 @@ def site_rows(
         last = runs[0] if runs else None
         drift = fill_drift(runs)
         last_info = None
-        if last is not None and last.status == "running" and _run_is_dead(store, last):
-            # Killed without a word (kill -9, power loss): the next crawl of the site records
-            # it as abandoned; until then, say so rather than "running" forever.
-            last.status, last.error = "abandoned", "its process is gone"
+        outside = False
+        if last is not None and last.status == "running":
+            if _run_is_dead(store, last):
+                # Killed without a word (kill -9, power loss): the next crawl of the site
+                # records it as abandoned; until then, say so rather than "running" forever.
+                last.status, last.error = "abandoned", "its process is gone"
+            else:
+                # Alive, holding the site's lock: by hand, or a crawl its daemon left behind
+                # (the daemon died and its crawl did not); running all the same.
+                outside = name not in daemon["running"]
         if last is not None:
             last_info = last.as_dict()
             log = logs / name / f"{last.id}.log"
@@ -163,7 +169,8 @@ def site_rows(
                 if alive and name in schedules
                 else (f"{site.schedule} {site.timezone}" if site else None),
                 "scheduled": bool(alive and name in jobs),
-                "running": name in daemon["running"],
+                "running": name in daemon["running"] or outside,
+                "running_outside_daemon": outside,
                 "next_run": next_run,
                 "next_run_source": source,
                 "last_run": last_info,
@@ -222,13 +229,22 @@ def _header(daemon: dict[str, Any], now: datetime) -> str:
         lines.append(
             "crawls run on Scrapyd: " + ", ".join(f"{url} ({st})" for url, st in nodes.items())
         )
-    standby = daemon.get("standby")
-    if standby:
+    for standby in daemon.get("standbys") or []:
         lines.append(
             f"standby: pid {standby['pid']} on {standby['host']} (waiting since"
             f" {_when(standby.get('since'), now)}; takes over when the daemon stops)"
         )
     return "\n".join(lines)
+
+
+def _outside_line(rows: list[dict[str, Any]]) -> str | None:
+    """The crawls running that the daemon did not start (or no longer knows): by hand, or left
+    behind by a daemon that died."""
+    outside = [r for r in rows if r.get("running_outside_daemon")]
+    if not outside:
+        return None
+    who = ", ".join(f"{r['site']} (pid {r['_last'].pid} on {r['_last'].host})" for r in outside)
+    return f"running outside the daemon: {who}"
 
 
 def _daemon_line(daemon: dict[str, Any], now: datetime) -> str:
@@ -252,9 +268,11 @@ def _daemon_line(daemon: dict[str, Any], now: datetime) -> str:
     beat = f", heartbeat {age:.0f}s ago" if age is not None else ""
     placed = daemon.get("placed") or {}
     where = [f"{s} on {placed[s]}" if placed.get(s, "local") != "local" else s for s in running]
-    return f"daemon: alive ({who}{uptime}{beat}; holds the store's lease); " + (
-        f"running: {', '.join(where)}" if running else "no crawl running"
-    )
+    if not running and daemon.get("running_outside"):
+        doing = "no crawl of its own running"  # the next line names those running
+    else:
+        doing = f"running: {', '.join(where)}" if running else "no crawl running"
+    return f"daemon: alive ({who}{uptime}{beat}; holds the store's lease); {doing}"
 
 
 def _status(
@@ -262,8 +280,11 @@ def _status(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     hb = store.get_heartbeat(HEARTBEAT_NAME)
     daemon = daemon_state(hb, now, store.lock_holder(LOCK_NAME))
-    daemon["standby"] = standby_state(store.get_heartbeat(STANDBY_NAME), now)
-    return daemon, site_rows(store, load_sites_tolerant(sites_dir)[0], hb, now, daemon)
+    beats = [standby_state(b, now) for b in store.heartbeats(STANDBY_NAME).values()]
+    daemon["standbys"] = sorted((b for b in beats if b), key=lambda b: str(b.get("since")))
+    rows = site_rows(store, load_sites_tolerant(sites_dir)[0], hb, now, daemon)
+    daemon["running_outside"] = [r["site"] for r in rows if r["running_outside_daemon"]]
+    return daemon, rows
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
@@ -288,7 +309,8 @@ def print_status(
         doc = {"daemon": daemon, "sites": [_public(r) for r in rows]}
         out.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
         return 0
-    out.write(_header(daemon, now) + "\n\n")
+    outside = _outside_line(rows)
+    out.write(_header(daemon, now) + (f"\n{outside}" if outside else "") + "\n\n")
     shown = []
     for r in rows:
         last: RunRecord | None = r["_last"]

@@ -291,6 +291,9 @@ class ArchiveStore(Protocol):
     def get_heartbeat(self, name: str) -> dict[str, Any] | None:
         """The last heartbeat, with `at` (ISO 8601 UTC)."""
 
+    def heartbeats(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """Every heartbeat whose name starts with `prefix` (several standby daemons), by name."""
+
     # --- revisits: edits and withdrawals ---------------------------------------------------
     def revisits(
         self,

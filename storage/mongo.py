@@ -243,6 +243,8 @@ class MongoStore(MongoBlobs):
             client.admin.command("ping")
         except (InvalidURI, ConfigurationError, ValueError) as exc:
             raise StorageError(f"bad store URI {safe!r}: {exc}") from None
+        except OSError as exc:  # a file the URI names (tlsCAFile, tlsCertificateKeyFile)
+            raise StorageError(f"bad store URI {safe!r}: {exc.strerror or exc}") from None
         except PyMongoError as exc:
             first = str(exc).split(",")[0].split(";")[0]
             client.close()
@@ -998,6 +1000,10 @@ class MongoStore(MongoBlobs):
         info: dict[str, Any] = dict(doc["info"])
         info["at"] = doc["at"]
         return info
+
+    def heartbeats(self, prefix: str) -> dict[str, dict[str, Any]]:
+        found = self.beats.find({"_id": {"$regex": "^" + re.escape(prefix)}})
+        return {doc["_id"]: {**doc["info"], "at": doc["at"]} for doc in found}
 
     # --- locks: leases that expire unless their holder renews them ---------------------------
     def clock(self) -> float:

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import logging
+import re
 import sqlite3
 import threading
 import uuid
@@ -211,6 +212,16 @@ def _guarded_iter(fn: Callable[P, Iterator[T]]) -> Callable[P, Iterator[T]]:
     return wrapper
 
 
+# Bytes of a TEXT value that are not UTF-8 (a damaged file) read as lone surrogates: the row
+# that holds them is skipped and named by whoever reads it, instead of sqlite3's decoding error
+# ending the whole query (one bad record must not stop a search or an export).
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
 class SQLiteStore(SQLiteBlobs):
     """ArchiveStore on one SQLite file. Safe for several processes writing at once."""
 
@@ -284,6 +295,7 @@ class SQLiteStore(SQLiteBlobs):
                 self.path, timeout=60, isolation_level=None, check_same_thread=False
             )
             db.execute("PRAGMA busy_timeout=60000")
+            db.text_factory = _text
             return db
         uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
         db = sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False)
@@ -296,6 +308,7 @@ class SQLiteStore(SQLiteBlobs):
             db = sqlite3.connect(
                 uri + "&immutable=1", uri=True, timeout=60, check_same_thread=False
             )
+        db.text_factory = _text
         return db
 
     def _quick_check(self) -> None:
@@ -572,6 +585,8 @@ class SQLiteStore(SQLiteBlobs):
         JSON cannot be read (reported by id: one damaged record must not stop an export), or
         with `strict` a StorageError saying so (asked for that record, there is no other)."""
         try:
+            if isinstance(row[0], str) and _NOT_UTF8.search(row[0]):
+                raise ValueError("not UTF-8")
             rec: dict[str, Any] = json.loads(row[0])
             if not isinstance(rec, dict):
                 raise ValueError("not an object")
@@ -1071,6 +1086,15 @@ class SQLiteStore(SQLiteBlobs):
         info: dict[str, Any] = json.loads(row[0])
         info["at"] = row[1]
         return info
+
+    @_guarded
+    def heartbeats(self, prefix: str) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name, info, at FROM heartbeats WHERE substr(name, 1, ?) = ?",
+                (len(prefix), prefix),
+            ).fetchall()
+        return {name: {**json.loads(info), "at": at} for name, info, at in rows}
 
     # --- revisits ---------------------------------------------------------------------------
     @_guarded

@@ -244,3 +244,25 @@ def test_an_interrupted_revisit_resumes_without_double_work(
         assert not s.revisits("tiny", due_before="2026-01-01T00:00:00Z")
     finally:
         s.close()
+
+
+def test_a_revisit_with_a_failed_article_is_no_failed_run(
+    archived: tuple[Path, Path, str],
+) -> None:
+    """A revisit walks no listing: one article that errs is one error in a run that is ok;
+    the run fails only when no article could be checked at all."""
+    from tests.sitegen.server import StatusRule
+
+    docroot, sites, store = archived
+    args = ["revisit", "tiny", "--all", "--sites-dir", str(sites), "--store", store,
+            "-s", "RETRY_TIMES=0", "-s", "AUTOTHROTTLE_ENABLED=false"]  # fmt: skip
+    with LocalSite(docroot) as server:
+        assert crawl("tiny", sites, store, server.url).returncode == 0
+        server.set_status("/news/1.html", StatusRule(500))
+        done = uninews(*args, "--base-url", server.url)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    counts = summary_counts(done.stdout)
+    assert (counts["revisited"], counts["errors"]) == (7, 1), done.stdout
+    assert "no listing page" not in done.stdout + done.stderr
+    down = uninews(*args, "--base-url", "http://127.0.0.1:9")
+    assert down.returncode == 1 and "no article could be checked again" in down.stdout

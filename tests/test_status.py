@@ -233,3 +233,55 @@ def test_crawls_record_fill_rates(tmp_path: Path) -> None:
     assert run.counts["extracted"] == 4
     assert run.counts["filled_title"] == run.counts["filled_published_at"] == 4
     assert run.counts["filled_authors"] == 4  # "By Jane Doe" on every page
+
+
+def test_a_crawl_the_daemon_did_not_start_is_shown_running(
+    store: ArchiveStore, sites_dir: Path
+) -> None:
+    """A crawl left behind by a daemon that died (or run by hand) holds the site's lock and
+    runs: status says so, instead of "no crawl running"."""
+    import os
+    import socket
+
+    from crawler.run import lock_name
+
+    me = {"pid": os.getpid(), "host": socket.gethostname()}
+    crawl_lock = store.lock(lock_name("crawl", "demo"), me)
+    assert crawl_lock is not None
+    store.start_run(RunRecord(site="demo", started_at="2026-11-27T09:17:03.000000Z", **me))
+    beat(store, running=[])
+    lease = hold_daemon_lock(store)
+    text = status(store, sites_dir)
+    first, second = text.splitlines()[:2]
+    assert "no crawl running" not in first and first.endswith("no crawl of its own running")
+    assert second == f"running outside the daemon: demo (pid {me['pid']} on {me['host']})"
+    row = next(line for line in text.splitlines() if line.startswith("demo "))
+    assert "running now" in row
+    doc = json.loads(status(store, sites_dir, "json"))
+    assert doc["daemon"]["running_outside"] == ["demo"]
+    demo = next(s for s in doc["sites"] if s["site"] == "demo")
+    assert demo["running"] and demo["running_outside_daemon"]
+    lease.release()
+    # the daemon died; its crawl goes on
+    assert "running outside the daemon: demo" in status(store, sites_dir)
+    crawl_lock.release()  # the crawl's process is gone: no longer running, but abandoned
+    assert "running outside" not in status(store, sites_dir)
+
+
+def test_every_standby_daemon_is_listed(store: ArchiveStore, sites_dir: Path) -> None:
+    from scheduler.daemon import STANDBY_NAME
+
+    beat(store)
+    lease = hold_daemon_lock(store)
+    for pid, since in ((101, "2026-11-27T01:00:00Z"), (102, "2026-11-27T02:00:00Z")):
+        store.heartbeat(f"{STANDBY_NAME}box-{pid}:{pid}", {"pid": pid, "host": f"box-{pid}",
+                        "since": since, "state": "standby", "interval": 10.0})  # fmt: skip
+    store.heartbeat(f"{STANDBY_NAME}box-103:103", {"pid": 103, "host": "box-103",
+                    "since": "2026-11-27T03:00:00Z", "state": "stopped"})  # fmt: skip
+    lines = [ln for ln in status(store, sites_dir).splitlines() if ln.startswith("standby:")]
+    assert [ln.split(" (")[0] for ln in lines] == [
+        "standby: pid 101 on box-101", "standby: pid 102 on box-102"
+    ]  # fmt: skip
+    doc = json.loads(status(store, sites_dir, "json"))
+    assert [s["pid"] for s in doc["daemon"]["standbys"]] == [101, 102]
+    lease.release()

@@ -312,6 +312,13 @@ def test_runs_state_heartbeat(store: Any) -> None:
     store.heartbeat("daemon", {"pid": 42})
     beat = store.get_heartbeat("daemon")
     assert beat["pid"] == 42 and beat["at"]
+    store.heartbeat("standby:a:1", {"pid": 1})
+    store.heartbeat("standby:b:2", {"pid": 2})
+    store.heartbeat("standby.x", {"pid": 3})  # no regex or LIKE pattern in the prefix
+    beats = store.heartbeats("standby:")
+    assert sorted(beats) == ["standby:a:1", "standby:b:2"]
+    assert beats["standby:b:2"]["pid"] == 2 and beats["standby:b:2"]["at"]
+    assert store.heartbeats("nothing") == {}
 
 
 def _writer(uri: str, n: int, order: int) -> None:

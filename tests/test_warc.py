@@ -391,3 +391,30 @@ def test_a_cut_record_is_reported_and_skipped_never_stored(tmp_path: Path, gz: b
         assert s.count() == 3
     finally:
         s.close()
+
+
+def test_records_warcio_cannot_read_are_one_counted_error_each(tmp_path: Path) -> None:
+    """A response with no WARC-Target-URI, and one whose HTTP status line is `abc`: each is
+    skipped as an error, and the good records around them are imported."""
+    warc = tmp_path / "odd.warc.gz"
+    with warc.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for n, status in ((1, "200 OK"), (2, "abc"), (3, "200 OK"), (4, "200 OK")):
+            http = StatusAndHeaders(status, [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            record = writer.create_warc_record(f"{ORIGIN}/news/{n}.html", "response",
+                payload=BytesIO(article_html(n).encode()), http_headers=http)  # fmt: skip
+            if n == 3:
+                record.rec_headers.remove_header("WARC-Target-URI")
+            writer.write_record(record)
+    sites = tmp_path / "sites"
+    site_file(sites)
+    store = f"sqlite:///{tmp_path / 'a.db'}"
+    out = _import(warc, store, sites)
+    assert "Traceback" not in out.stderr, out.stderr
+    assert out.returncode == 0, out.stderr
+    assert _counts(out.stdout) == {"records": 4, "new": 2, "updated": 0, "unchanged": 0,
+                                   "duplicates": 0, "not articles": 0, "errors": 2}  # fmt: skip
+    assert "Bad HTTP status line 'abc'" in out.stderr and "without WARC-Target-URI" in out.stderr
+    s = open_store(store)
+    assert sorted(r["url"] for r in s.iter_records()) == [f"{ORIGIN}/news/{n}.html" for n in (1, 4)]
+    s.close()

@@ -20,6 +20,7 @@ from tests.conftest import store_uri
 from tests.crawling import uninews
 from tests.webarchive import HOSTILE_TITLE, Archive, populate, serving
 from uninews.web.app import create_app
+from uninews.web.guard import cookie_value
 
 
 @pytest.fixture(params=["sqlite", "mongomock"])
@@ -268,7 +269,30 @@ def test_a_token_guards_every_request(tmp_path: Path) -> None:
             assert landed.status_code == 200 and str(landed.url).endswith("/search?q=climate")
             assert "2 articles" in _text(landed.text)
             assert browser.get("/api/sites").status_code == 200  # the cookie carries it now
+            # ... a value derived from the token, not the token itself
+            cookie = browser.cookies["uninews_token"]
+            assert token not in cookie and cookie == cookie_value(token)
+        with httpx.Client(base_url=base, cookies={"uninews_token": token}) as raw_cookie:
+            assert raw_cookie.get("/").status_code == 401  # the token is no cookie value
+        with httpx.Client(base_url=base) as anon:
+            for scheme in ("bearer", "BEARER", "Bearer"):  # the scheme is case-insensitive
+                got = anon.get("/", headers={"Authorization": f"{scheme} {token}"})
+                assert got.status_code == 200, scheme
+            assert anon.get("/", headers={"Authorization": f"Basic {token}"}).status_code == 401
+            assert anon.get("/", headers={"Authorization": token}).status_code == 401
     store.close()
+
+
+def test_head_is_answered_like_get_without_a_body(web: tuple[httpx.Client, Archive]) -> None:
+    client, archive = web
+    for path in ("/", "/search?q=climate", f"/articles/{archive.ids['party']}",
+                 "/sites/tsinghua", "/api/search?q=x", "/api/sites"):  # fmt: skip
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
+    assert client.head("/articles/nothing").status_code == 404
+    assert client.post("/api/sites").status_code == 405  # only HEAD joins GET
 
 
 def test_only_loopback_names_are_answered_without_a_token(

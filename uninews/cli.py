@@ -12,11 +12,11 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import closing
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from storage.blobs import human_size, with_archived
@@ -53,6 +53,21 @@ def _positive(value: str) -> int:
         raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
     if n <= 0:
         raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
+    return n
+
+
+MAX_LIMIT = 10**9  # beyond any archive; SQLite's integers stop at 2**63
+
+
+def _limit(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0 (0: all)")
+    if n > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"{value} is too large: at most {MAX_LIMIT:,} (0: all)")
     return n
 
 
@@ -204,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="articles edited since (a new version stored on or after)",
     )
     sp.add_argument("--withdrawn", action="store_true", help="articles found withdrawn")
-    sp.add_argument("--limit", type=int, default=20, help="at most N results (0: all)")
+    sp.add_argument("--limit", type=_limit, default=20, help="at most N results (0: all)")
     sp.add_argument("--format", choices=output.FORMATS, default="table")
 
     sp = add("show", "print one archived article")
@@ -386,7 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("runs", "the run history: where each crawl ran, how it ended, what it stored")
     store_opt(sp)
     sp.add_argument("site", nargs="?", help="one site's runs (default: every site's)")
-    sp.add_argument("--limit", type=int, default=20, metavar="N", help="the newest N (default 20)")
+    sp.add_argument(
+        "--limit", type=_limit, default=20, metavar="N", help="the newest N (default 20; 0: all)"
+    )
     sp.add_argument("--format", choices=("table", "json"), default="table")
 
     sp = add("status", "is the daemon alive; per site: schedule, next run, last run, articles")
@@ -404,7 +421,12 @@ def _store(args: argparse.Namespace) -> closing[Any]:
 
 
 def _settings(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    return dict(pairs)
+    from crawler.overrides import BadSetting, checked
+
+    try:
+        return checked(pairs)
+    except BadSetting as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _check_site_known(store: Any, site: str | None, sites_dir: Path | None = None) -> None:
@@ -424,11 +446,11 @@ def _check_site_known(store: Any, site: str | None, sites_dir: Path | None = Non
 def _base_url(value: str | None) -> str | None:
     if value is None:
         return None
-    from urllib.parse import urlsplit
+    from crawler.addresses import http_url_problem, shown
 
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--base-url {value!r}: give an absolute http(s) URL, e.g. http://{value}")
+    if problem := http_url_problem(value):
+        example = f", e.g. http://{shown(value)}" if "://" not in value else ""
+        raise UsageError(f"--base-url {shown(value)!r}: {problem}{example}")
     return value
 
 
@@ -612,70 +634,50 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from storage import SearchQuery
+    from uninews.outfile import output_file, standard_output
 
+    to_stdout = args.output in (None, "-")  # `-o -`: standard output, as everywhere
     with _store(args) as store:
         _check_site_known(store, args.site)
         if args.format == "warc":
-            return _export_warc(store, args)
+            return _export_warc(store, args, to_stdout)
         if args.since or args.until:
             q = SearchQuery(site=args.site, since=args.since, until=args.until, limit=None)
             records = store.search(q)
         else:
             records = store.iter_records(args.site)
-        if not args.output:
-            output.write_records(records, args.format, sys.stdout, excel=args.excel)
+        if to_stdout:
+            with standard_output():
+                output.write_records(records, args.format, sys.stdout, excel=args.excel)
             return 0
-        with _output_file(store, args, binary=False) as out:
+        with output_file(
+            args.output, store_path=getattr(store, "path", None), force=args.force, binary=False
+        ) as out:
             n = output.write_records(records, args.format, out, excel=args.excel)
     print(f"exported {output.plural(n, 'record')} to {args.output}", file=sys.stderr)
     return 0
 
 
-def _export_warc(store: Any, args: argparse.Namespace) -> int:
+def _export_warc(store: Any, args: argparse.Namespace, to_stdout: bool) -> int:
+    from uninews.outfile import output_file, standard_output
     from uninews.warc_export import export_warc
 
     scope = {"site": args.site, "since": args.since, "until": args.until}
-    if not args.output:
+    if to_stdout:
         if sys.stdout.isatty():
             raise UsageError("a WARC file is binary: write it with -o FILE.warc.gz")
-        counts = export_warc(store, sys.stdout.buffer, filename="uninews.warc.gz", **scope)
-        sys.stdout.buffer.flush()
+        with standard_output():
+            counts = export_warc(store, sys.stdout.buffer, filename="uninews.warc.gz", **scope)
+            sys.stdout.buffer.flush()
+        where = "standard output"
     else:
-        with _output_file(store, args, binary=True) as out:
+        with output_file(
+            args.output, store_path=getattr(store, "path", None), force=args.force, binary=True
+        ) as out:
             counts = export_warc(store, out, filename=Path(args.output).name, **scope)
-    print(f"exported {counts.summary()} to {args.output or 'standard output'}", file=sys.stderr)
+        where = args.output
+    print(f"exported {counts.summary()} to {where}", file=sys.stderr)
     return 0
-
-
-@contextmanager
-def _output_file(store: Any, args: argparse.Namespace, *, binary: bool) -> Iterator[IO[Any]]:
-    """A temporary file beside FILE, renamed to FILE when done: FILE is whole or untouched."""
-    target = Path(args.output)
-    store_path = getattr(store, "path", None)
-    if store_path is not None:
-        for part in (store_path, *(Path(f"{store_path}{x}") for x in ("-wal", "-shm"))):
-            if target.exists() and part.exists() and os.path.samefile(target, part):
-                raise UsageError(f"{args.output} is the archive itself: choose another file")
-    if target.exists() and not args.force:
-        raise UsageError(f"{args.output} exists: choose another file, or --force to replace it")
-    if target.exists() and not target.is_file():
-        raise UsageError(f"{args.output} is not a regular file")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent.resolve())
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-    try:
-        if binary:
-            with open(fd, "wb") as out:
-                yield out
-        else:
-            with open(fd, "w", encoding="utf-8", newline="") as out:
-                yield out
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
@@ -1017,15 +1019,16 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.rendering import RenderUnavailable
     from crawler.sites import SiteError
     from storage import StorageError
+    from uninews.outfile import BadTarget, OutputError
 
     # Ctrl-C stops every command, even one started in the background by a script, whose shell
     # hands it SIGINT ignored (Python then leaves it ignored). Crawls install their own handler.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return COMMANDS[args.command](args)
-    except (SiteError, StorageError, UsageError, RenderUnavailable) as exc:
+    except (SiteError, StorageError, UsageError, BadTarget, OutputError, RenderUnavailable) as exc:
         print(f"uninews: error: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, (UsageError, SiteError)) else 1
+        return 2 if isinstance(exc, (UsageError, SiteError, BadTarget)) else 1
     except KeyboardInterrupt:
         print("uninews: interrupted", file=sys.stderr)
         return 130

@@ -18,7 +18,7 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.recordloader import ArcWarcRecord
+from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
 from crawler.records import prepare_page
 from crawler.settings import DOWNLOAD_MAXSIZE, UNINEWS_CAPTURE_MAXSIZE
@@ -94,6 +94,22 @@ class _Inflated:
 
     def close(self) -> None:
         self._gz.close()
+
+
+class _TolerantLoader(ArcWarcRecordLoader):
+    """warcio's loader, except that a record without WARC-Target-URI gets no HTTP headers read
+    (warcio fails on it, which would end the file): `_page` counts it as an error."""
+
+    def load_http_headers(self, rec_type: str, uri: str | None, stream: Any, length: Any) -> Any:
+        if uri is None:
+            return None
+        return super().load_http_headers(rec_type, uri, stream, length)
+
+
+def _records(fh: Any) -> ArchiveIterator:
+    records = ArchiveIterator(fh, arc2warc=True)
+    records.loader = _TolerantLoader(arc2warc=True)
+    return records
 
 
 class Interrupted(Exception):
@@ -248,7 +264,7 @@ class WarcImport:
                 gz = fh.read(2) == b"\x1f\x8b"
                 fh.seek(0)
                 stream: Any = _Inflated(fh) if gz else fh
-                for index, record in enumerate(ArchiveIterator(stream, arc2warc=True)):
+                for index, record in enumerate(_records(stream)):
                     if index < skip:
                         continue
                     if self.stops.received is not None:
@@ -293,14 +309,25 @@ class WarcImport:
             if not self.dry_run:
                 self._link_file(record)
             return None
+        url = record.rec_headers.get_header("WARC-Target-URI") or ""
+        if record.rec_type == "response" and not url:
+            counts["errors"] += 1
+            logger.error("A response record without WARC-Target-URI (%s); skipped",
+                         record.rec_headers.get_header("WARC-Record-ID") or "?")  # fmt: skip
+            return None
         if record.rec_type != "response" or record.http_headers is None:
             return None  # requests, warcinfo, metadata, resources: not pages
-        url = record.rec_headers.get_header("WARC-Target-URI") or ""
         host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
         if not url.startswith(("http://", "https://")) or not self.site.owns_host(host):
             counts["off_site"] += 1
             return None
-        status = int(record.http_headers.get_statuscode() or 0)
+        code = record.http_headers.get_statuscode() or ""
+        if not (code.isascii() and code.isdigit() and len(code) == 3):
+            counts["errors"] += 1
+            logger.error("Bad HTTP status line %r on %s; skipped",
+                         record.http_headers.statusline[:80], url)  # fmt: skip
+            return None
+        status = int(code)
         if 300 <= status < 400:
             counts["redirects"] += 1
             return None

@@ -39,6 +39,7 @@ from crawler.listing import (
 )
 from crawler.listing_misses import EXAMPLES, unmatched_links
 from crawler.pipelines import halt_on_store_error
+from crawler.reasons import drop_reason, failure_reason
 from crawler.sites import Site, UrlMap, get_site
 from storage import ArchiveStore, open_store
 from storage.base import NOT_MODIFIED, REINSTATED, UNCHANGED, WITHDRAWN
@@ -199,7 +200,7 @@ class NewsSpider(scrapy.Spider):
             return
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("uninews/errors")
-        logger.error("Processing failed: %s (%s)", item.url, failure.getErrorMessage())
+        logger.error("Processing failed: %s (%s)", item.url, failure_reason(failure))
         item.failed = True
         self._item_finished(item)
 
@@ -220,10 +221,7 @@ class NewsSpider(scrapy.Spider):
             self._lost(request, f"{host} is not the site's (add it to `domains:`)", "offsite")
 
     def _request_dropped(self, request: Request, **kw: Any) -> None:
-        if request.meta.get("redirect_urls"):
-            self._lost(request, f"redirect loop at {request.url}", "redirect_loop")
-        else:
-            self._lost(request, "already requested in this crawl", "duplicate_request")
+        self._lost(request, *drop_reason(request))
 
     def _lost(self, request: Request, reason: str, kind: str) -> None:
         kw = request.cb_kwargs
@@ -444,7 +442,7 @@ class NewsSpider(scrapy.Spider):
         assert stats is not None
         rv = failure.request.cb_kwargs["revisit"]  # type: ignore[attr-defined]
         stats.inc_value("uninews/errors")
-        logger.error("Revisit failed: %s (%s)", rv.url, failure.getErrorMessage())
+        logger.error("Revisit failed: %s (%s)", rv.url, failure_reason(failure))
 
     def _listing_request(self, listing: str, url: str, page_no: int) -> Request:
         self.chains[listing].pages[page_no] = _Page(url)
@@ -698,7 +696,7 @@ class NewsSpider(scrapy.Spider):
                 self._end_walk_at(kw["listing"], kw["page_no"])
                 return
         stats.inc_value("uninews/errors")
-        logger.error("Listing page failed: %s (%s)", kw["origin"], failure.getErrorMessage())
+        logger.error("Listing page failed: %s (%s)", kw["origin"], failure_reason(failure))
 
     def parse_article(
         self, response: Response, listing: str, page_no: int, origin: str
@@ -740,7 +738,7 @@ class NewsSpider(scrapy.Spider):
             self._article_done(kw["listing"], kw["page_no"], None)
             return
         stats.inc_value("uninews/errors")
-        logger.error("Article failed: %s (%s)", kw["origin"], failure.getErrorMessage())
+        logger.error("Article failed: %s (%s)", kw["origin"], failure_reason(failure))
         self._article_done(kw["listing"], kw["page_no"], None, error=True)
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:

@@ -156,15 +156,14 @@ def get_versions(request: Request, article_id: str) -> list[dict[str, Any]]:
 
 
 @router.get("/sites", response_model=Sites, summary="The archive's sites and the daemon's state")
-def sites(request: Request) -> dict[str, Any]:
-    status = request.app.state.status()
-    return {"daemon": status["daemon"], "sites": request.app.state.store.stats()}
+async def sites(request: Request) -> dict[str, Any]:
+    figures = request.app.state.figures
+    return {"daemon": (await figures.status_now())["daemon"], "sites": await figures.stats_now()}
 
 
 @router.get("/sites/{name}/stats", response_model=SiteStats, summary="One site's dashboard")
-def site_stats(request: Request, name: str) -> dict[str, Any]:
-    app = request.app
-    view = queries.site_view(app.state.store, name, app.state.sites_dir, app.state.status())
+async def site_stats(request: Request, name: str) -> dict[str, Any]:
+    view = await request.app.state.figures.site_view_now(name)
     return {
         "site": view.name,
         "summary": view.summary,

@@ -3,16 +3,12 @@ security headers on every answer, and errors as 400/404/503 with a message."""
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -20,15 +16,12 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from crawler import __version__
 from storage import ArchiveStore, StorageError
 from uninews.web import api, files, pages, queries
+from uninews.web.figures import Figures
+from uninews.web.guard import Guard
+from uninews.web.head import HeadAsGet
 
 logger = logging.getLogger(__name__)
 
-# The app's own pages need no script at all; frames only for the archived page.
-APP_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' http: https: data:; "
-    "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
-)
-TOKEN_COOKIE = "uninews_token"
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 
@@ -68,13 +61,7 @@ def create_app(
     )
     app.state.store = store
     app.state.sites_dir = sites_dir
-
-    def status() -> dict[str, Any]:
-        from scheduler.status import status_doc
-
-        return status_doc(store, sites_dir)
-
-    app.state.status = status
+    app.state.figures = Figures(store, sites_dir)
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
@@ -97,48 +84,13 @@ def create_app(
         logger.error("Archive unavailable: %s", exc)
         return _problem(request, 503, f"the archive cannot be read: {exc}")
 
-    @app.middleware("http")
-    async def guard(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if token is not None:
-            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-            given = given or request.cookies.get(TOKEN_COOKIE, "")
-            in_url = request.query_params.get("token")
-            if in_url is not None and _same(in_url, token):
-                # A link with the token: keep it in a cookie and take it out of the address
-                # bar (and of the history, and of any Referer).
-                rest = [(k, v) for k, v in parse_qsl(request.url.query) if k != "token"]
-                # "/" + the path without its leading slashes: //evil.example is no target.
-                path = "/" + str(request.scope["path"]).lstrip("/")
-                target = path + (f"?{urlencode(rest)}" if rest else "")
-                answer = RedirectResponse(target, status_code=303)
-                answer.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
-                return _secured(answer)
-            if not given or not _same(given, token):
-                return _secured(
-                    _problem(request, 401, "this archive needs its token (?token=… once)")
-                )
-        return _secured(await call_next(request))
-
+    # Outermost first: HEAD as GET, then the Host check, then the token and the headers.
+    app.add_middleware(Guard, token=token, problem=_problem)
     if local_only:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_HOSTS)
+    app.add_middleware(HeadAsGet)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(files.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
-
-
-def _same(given: str, token: str) -> bool:
-    """A constant-time comparison that any text survives (compare_digest refuses non-ASCII str)."""
-    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode())
-
-
-def _secured(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", APP_CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    return response

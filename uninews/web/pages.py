@@ -50,11 +50,11 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    app = request.app
-    status = app.state.status()
+async def home(request: Request) -> HTMLResponse:
+    figures = request.app.state.figures
+    status = await figures.status_now()
     by_site = {r["site"]: r for r in status["sites"]}
-    sites = [{**s, "status": by_site.get(s["site"], {})} for s in app.state.store.stats()]
+    sites = [{**s, "status": by_site.get(s["site"], {})} for s in await figures.stats_now()]
     return _render(request, "home.html", sites=sites, daemon=status["daemon"])
 
 
@@ -140,7 +140,6 @@ def raw(request: Request, article_id: str) -> Response:
 
 
 @router.get("/sites/{name}", response_class=HTMLResponse)
-def site(request: Request, name: str) -> HTMLResponse:
-    app = request.app
-    view = queries.site_view(app.state.store, name, app.state.sites_dir, app.state.status())
+async def site(request: Request, name: str) -> HTMLResponse:
+    view = await request.app.state.figures.site_view_now(name)
     return _render(request, "site.html", view=view, chart=queries.chart(view.months))

@@ -232,9 +232,15 @@ def _months(counts: list[tuple[str, int]]) -> list[dict[str, Any]]:
 
 
 def site_view(
-    store: ArchiveStore, name: str, sites_dir: Path | None, status: dict[str, Any]
+    store: ArchiveStore,
+    name: str,
+    sites_dir: Path | None,
+    status: dict[str, Any],
+    stats: list[dict[str, Any]] | None = None,
 ) -> SiteView:
-    summary = next((r for r in store.stats() if r["site"] == name), None)
+    """A site's dashboard; `stats`: the archive's, when the caller has them already."""
+    stats = store.stats() if stats is None else stats
+    summary = next((r for r in stats if r["site"] == name), None)
     row = next((r for r in status["sites"] if r["site"] == name), None)
     if summary is None and row is None:
         raise NotFound(f"no site {name!r} in this archive or the site files")
