@@ -21,6 +21,7 @@ from crawler.extraction.dates import (
     labelled_date,
     parse_date,
 )
+from crawler.extraction.headlines import kicker_above
 from crawler.extraction.metadata import Metadata
 from crawler.extraction.text import clean_html, fold, lines_of, text_of
 
@@ -52,6 +53,7 @@ _PHOTO_CREDIT = re.compile(
 )
 
 
+_KICKER_LINE_END = re.compile(r"\s*(?:——|—|--|－－|──)\s*$")
 _VISIBLE_TEXT = (
     ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
 )
@@ -117,6 +119,10 @@ class ArticlePage:
     def subtitle(self) -> str | None:
         return None
 
+    def kicker(self, title: str) -> str | None:
+        """The line above the headline that leads into it (引题), if the page prints one."""
+        return kicker_above(self.visible_texts, title)
+
     def published_at(self) -> datetime | None:
         return None
 
@@ -161,13 +167,16 @@ class ArticlePage:
         return urljoin(self.url, href) if href else None
 
     @cached_property
-    def body_text(self) -> str:
-        """The visible text of the page body, folded (read once, used by several fields)."""
+    def visible_texts(self) -> list[str]:
+        """The page body's visible text nodes in document order (read once: several fields
+        look through them). Scripts and styles would swamp the ratios that detect listings."""
         body = self.tree.find("body")
-        if body is None:
-            return ""
-        # Scripts and styles would swamp the ratios that detect listings; XPath keeps it fast.
-        return fold(" ".join(body.xpath(_VISIBLE_TEXT)))
+        return [] if body is None else body.xpath(_VISIBLE_TEXT)
+
+    @cached_property
+    def body_text(self) -> str:
+        """The visible text of the page body, folded."""
+        return fold(" ".join(self.visible_texts))
 
     def page_dates(self) -> tuple[datetime | None, datetime | None]:
         """Labelled dates anywhere in the visible page: (published, updated)."""
@@ -189,7 +198,7 @@ class ArticlePage:
         if body is None:
             return None
         found: str | None = None
-        for text in body.xpath(_VISIBLE_TEXT):
+        for text in self.visible_texts:
             t = fold(text)
             if t in heads and (found is None or len(t) > len(found)):
                 found = t
@@ -348,6 +357,7 @@ class ArticlePage:
                 people.add("photographers", bylines.split_names(img.credit))
         kept: list[str] = []
         subtitle = self.selected_text("subtitle") or self.subtitle()
+        kicker = self.selected_text("kicker") or self.kicker(title)
         head_zone = 6  # headline, kicker, subtitle and the source line live in the first lines
         for i, line in enumerate(lines):
             if line in caption_lines:
@@ -355,6 +365,8 @@ class ArticlePage:
             if i < head_zone and title and (line == title or (len(line) > 8 and line in title)):
                 continue
             if subtitle and line == subtitle:
+                continue
+            if i < head_zone and kicker and _KICKER_LINE_END.sub("", line) == kicker:
                 continue
             if _DATE_ONLY_LINE.match(line):
                 continue
@@ -401,6 +413,7 @@ class ArticlePage:
         article = Article(
             url=self.url,
             canonical_url=self.canonical_url(),
+            kicker=kicker,
             title=title,
             subtitle=subtitle,
             text=text,

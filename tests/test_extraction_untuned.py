@@ -1,0 +1,83 @@
+"""Pages nobody tuned for (#22): the kicker, column names, trailer credits, short dates, long
+English bodies in several blocks. Every page here is written for the test, in a real layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.extraction import extract_article
+from crawler.records import extract_record
+from crawler.sites import Site
+from storage import Outcome, RawPage, open_store
+from storage.keys import record_hash
+from uninews.output import record_text
+
+_PARAS_ZH = (
+    "<p>近日，学校召开本科教学工作会议，总结近年来课程建设与教学改革的成效，部署下一阶段工作。</p>"
+    "<p>会议指出，要坚持以学生为中心，推动信息技术与教育教学深度融合，建设一批高水平课程。</p>"
+    "<p>与会代表围绕课程思政、实践教学和教学评价等议题进行了深入交流，提出了许多建议。</p>"
+)
+
+
+def _webplus(title: str, above: str = "", after_body: str = "", metas: str = "") -> bytes:
+    return f"""<html><head><meta charset="utf-8"><title>{title}</title></head><body>
+<div class="article">{above}<h1 class="arti_title">{title}</h1>
+<p class="arti_metas"><span class="arti_update">发布时间：2024-05-10</span>{metas}</p>
+<div class="wp_articlecontent">{_PARAS_ZH}{after_body}</div></div></body></html>""".encode()
+
+
+SITE = Site(
+    name="jwc-test",
+    title="t",
+    base_url="https://jwc.example.edu.cn/",
+    listings=["/"],
+    article_url=r"/c\d+a\d+/page\.htm$",
+)
+URL = "https://jwc.example.edu.cn/2024/0510/c1234a5678/page.htm"
+KICKER = "从微课、慕课到虚拟仿真实验"
+TITLE = "学校召开本科教学工作会议"
+
+
+# --- the kicker (引题) --------------------------------------------------------------------
+def test_the_line_above_the_headline_is_the_kicker_not_lost() -> None:
+    above = f'<p class="arti_yt">{KICKER}——</p>'
+    art = extract_article(_webplus(TITLE, above), URL)
+    assert (art.kicker, art.title) == (KICKER, TITLE)
+    assert KICKER not in art.text
+    # A template that marks it by class needs no dash.
+    art = extract_article(_webplus(TITLE, f'<div class="yt">{KICKER}</div>'), URL)
+    assert art.kicker == KICKER
+    # A page without one has none (a breadcrumb above the headline is not a kicker).
+    crumbs = '<div class="crumbs"><a href="/">首页</a> &gt; <a href="/xw">学校新闻</a></div>'
+    assert extract_article(_webplus(TITLE, crumbs), URL).kicker is None
+
+
+def test_show_prints_the_kicker_above_the_title_and_the_subtitle_below() -> None:
+    rec = {"kicker": KICKER, "title": TITLE, "subtitle": "副题在下", "text": "正文"}
+    head = record_text(rec).splitlines()[:3]
+    assert head == [KICKER, TITLE, "副题在下"]
+
+
+def _raw(body: bytes) -> RawPage:
+    return RawPage(URL, URL, 200, {"Content-Type": "text/html"}, body, "2026-11-27T00:00:00Z")
+
+
+def test_a_page_without_a_kicker_hashes_as_it_did_before_the_field_existed(tmp_path: Path) -> None:
+    raw = _raw(_webplus(TITLE))
+    rec = extract_record(raw, SITE)
+    assert isinstance(rec, dict)
+    assert "kicker" not in rec  # the record an older extractor wrote had no such key
+    archived = dict(rec)  # as stored before this version: the same fields, nothing more
+    store = open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    assert store.upsert(archived, raw).outcome is Outcome.INSERTED
+    again = extract_record(raw, SITE)
+    assert isinstance(again, dict)
+    assert record_hash(again) == record_hash(archived)
+    assert store.upsert(again, raw).outcome is Outcome.UNCHANGED
+    # A page that gains a kicker is really a different page: a new version, kicker kept.
+    with_kicker = _raw(_webplus(TITLE, f'<p class="arti_yt">{KICKER}——</p>'))
+    rec2 = extract_record(with_kicker, SITE)
+    assert isinstance(rec2, dict) and rec2["kicker"] == KICKER
+    assert list(rec2).index("kicker") < list(rec2).index("title")
+    assert store.upsert(rec2, with_kicker).outcome is Outcome.NEW_VERSION
+    store.close()
