@@ -265,8 +265,17 @@ class ArticlePage:
         seen: set[str] = set()
         for root in body:
             for img in root.iter("img"):
-                src = img.get("src") or img.get("data-src") or img.get("data-original")
-                if not src or src.startswith("data:"):
+                # A lazy-loading theme's src is a placeholder (often a data: URL); the image
+                # itself waits in data-src.
+                src = next(
+                    (
+                        v
+                        for v in (img.get("src"), img.get("data-src"), img.get("data-original"))
+                        if v and not v.lstrip().startswith("data:")
+                    ),
+                    None,
+                )
+                if not src:
                     continue
                 url = urljoin(self.url, src.strip())
                 if url in seen:

@@ -10,12 +10,12 @@ from functools import cached_property
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
-from readability import Document
 
 from crawler.extraction import bylines
 from crawler.extraction.article import Image, NotAnArticle
 from crawler.extraction.dates import find_date, parse_date
 from crawler.extraction.pages.base import ArticlePage
+from crawler.extraction.readable import TreeDocument
 from crawler.extraction.text import fold, text_of
 
 logger = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class ReadabilityArticlePage(ArticlePage):
         try:
             # No url=: readability would rewrite every link in the page absolute (a third of its
             # time); images are resolved against the page URL in `images()` instead.
-            html = Document(self.html).summary(html_partial=True)
+            html = TreeDocument(self.tree).summary(html_partial=True)
         except Exception as exc:  # readability raises bare Unparseable and lxml errors
             logger.debug("readability failed on %s: %s", self.url, exc)
             return None
