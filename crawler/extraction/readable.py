@@ -43,7 +43,7 @@ class TreeDocument(Document):
         super().__init__("")
         self._tree = tree
 
-    def _parse(self, input: Any) -> HtmlElement:  # noqa: A002  # readability's signature
+    def _parse(self, input: Any) -> HtmlElement:  # readability's signature
         doc = copy.deepcopy(self._tree)
         self.encoding = "utf-8"
         # What readability's own _parse does, in its order (hidden elements, then cleaning).
