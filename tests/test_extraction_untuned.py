@@ -81,3 +81,41 @@ def test_a_page_without_a_kicker_hashes_as_it_did_before_the_field_existed(tmp_p
     assert list(rec2).index("kicker") < list(rec2).index("title")
     assert store.upsert(rec2, with_kicker).outcome is Outcome.NEW_VERSION
     store.close()
+
+
+# --- credits in trailers and brackets ----------------------------------------------------
+def _credited(*trailer: str) -> tuple[list[str], str | None, list[str], str]:
+    art = extract_article(_webplus(TITLE, after_body="".join(f"<p>{t}</p>" for t in trailer)), URL)
+    return art.authors, art.source, art.photographers, art.text
+
+
+def test_a_trailer_credits_the_writer_without_the_affiliation() -> None:
+    authors, source, _, text = _credited("本文作者：复旦大学中文系学生 王瑞琳")
+    assert (authors, source) == (["王瑞琳"], None)
+    assert "王瑞琳" not in text
+    authors, source, _, _ = _credited("（作者：花勇，华东政法大学法律学院副院长）")
+    assert (authors, source) == (["花勇"], None)
+    authors, _, _, text = _credited("刘其真、高海锋 报道")
+    assert authors == ["刘其真", "高海锋"] and "报道" not in text
+
+
+def test_sentences_that_mention_an_author_are_no_credit() -> None:
+    authors, _, _, text = _credited("作者认为，大学教育应当回归育人本位。")
+    assert authors == [] and "作者认为" in text
+
+
+def test_a_supplying_unit_is_the_source() -> None:
+    _, source, _, text = _credited("供稿｜秘书处")
+    assert source == "秘书处" and "秘书处" not in text
+    _, source, _, _ = _credited("（供稿：计算机科学技术学院工会）")
+    assert source == "计算机科学技术学院工会"
+    authors, source, _, _ = _credited("转载来源：计苑菁英 公众号")
+    assert (authors, source) == ([], "计苑菁英")
+
+
+def test_a_photo_credit_is_a_photographer_never_the_source() -> None:
+    authors, source, photographers, text = _credited("图片均由钱振兴教授提供")
+    assert (authors, source, photographers) == ([], None, ["钱振兴"])
+    assert "钱振兴" not in text
+    _, source, photographers, _ = _credited("图片均由钱振兴教授提供", "来源：网络空间安全学院")
+    assert (source, photographers) == ("网络空间安全学院", ["钱振兴"])

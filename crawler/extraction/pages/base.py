@@ -240,10 +240,16 @@ class ArticlePage:
             # (contributors stay: 供稿 names the unit that supplied the story, by design)
             names = getattr(people, role)
             keep = [n for n in names if bylines.is_person(n, host, site_name)]
-            organisations += [
-                n for n in names if n not in keep and n.lower() not in bylines.NOT_NAMES
-            ]
+            if role == "authors":  # a photo or an edit credited to a unit names no source
+                organisations += [
+                    n for n in names if n not in keep and n.lower() not in bylines.NOT_NAMES
+                ]
             setattr(people, role, keep)
+        # The unit that supplied the story (供稿：计算机科学技术学院工会) is its source when
+        # nothing else names one.
+        organisations += [
+            n for n in people.contributors if not bylines.is_person(n, host, site_name)
+        ]
         return organisations
 
     # --- assembly ---------------------------------------------------------------------------
