@@ -119,3 +119,28 @@ def test_a_photo_credit_is_a_photographer_never_the_source() -> None:
     assert "钱振兴" not in text
     _, source, photographers, _ = _credited("图片均由钱振兴教授提供", "来源：网络空间安全学院")
     assert (source, photographers) == ("网络空间安全学院", ["钱振兴"])
+
+
+# --- a column name in the <h1> -------------------------------------------------------------
+def _column_page(page_title: str, family: str = "") -> bytes:
+    body = (
+        '<div class="v_news_content">' + _PARAS_ZH + "</div>"
+        if family == "vsb"
+        else '<div class="content">' + _PARAS_ZH + "</div>"
+    )
+    return f"""<html><head><meta charset="utf-8"><title>{page_title}</title></head><body>
+<div class="nav"><a href="/">首页</a><a href="/zkdt.htm">智库动态</a><a href="/xsyj.htm">学术研究</a></div>
+<div class="banner"><h1>智库动态</h1></div>
+<div class="location">当前位置：<a href="/">首页</a> &gt; <a href="/zkdt.htm">智库动态</a></div>
+<div class="article"><h3>研究院举办长三角一体化发展论坛</h3>
+<div class="date">发布时间：2024-05-10 浏览次数：120</div>{body}</div></body></html>""".encode()
+
+
+def test_a_column_name_in_the_h1_is_not_the_headline() -> None:
+    headline = "研究院举办长三角一体化发展论坛"
+    for page_title in (f"{headline}-智库动态-发展研究院", "智库动态-发展研究院", "发展研究院"):
+        art = extract_article(_column_page(page_title), "https://fddi.example.edu.cn/a/1.htm")
+        assert art.title == headline, page_title
+        vsb = _column_page(page_title, "vsb")
+        art = extract_article(vsb, "https://fddi.example.edu.cn/info/1011/2345.htm")
+        assert (art.title, art.layout) == (headline, "vsb"), page_title

@@ -15,6 +15,7 @@ _KICKER_DASH = re.compile(r"^(.{4,80}?)\s*(?:——|—|--|－－|──)\s*$")
 _KICKER_CLASS = re.compile(
     r"(?:^|[\s_-])(?:kicker|yinti|yt|pretitle|pre-title|supertitle|overline)(?:$|[\s_-])", re.I
 )
+_SECTION_NAME_MAX = 12
 _HEADINGS = ("h1", "h2", "h3", "h4")
 _LINK_TEXTS = etree.XPath("//a[not(.//img)]")
 # "Headline - Column - Site": the separators of a <title>.
@@ -65,8 +66,9 @@ def link_texts(tree: HtmlElement) -> set[str]:
 
 def is_section_name(heading: str, page_title: str, links: set[str]) -> bool:
     """Whether a heading names the page's column or site, not the article ("智库动态"): a
-    menu or breadcrumb links to it, or the <title> carries it after the headline."""
-    if heading in links:
+    menu or breadcrumb links to it (a short name: the page's own headline may be linked from a
+    "latest news" box), or the <title> carries it after the headline."""
+    if heading in links and len(heading) <= _SECTION_NAME_MAX:
         return True
     segments = [s.strip() for s in _SEGMENTS.split(page_title) if s.strip()]
     return len(segments) > 1 and heading in segments[1:]

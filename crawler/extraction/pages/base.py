@@ -21,7 +21,7 @@ from crawler.extraction.dates import (
     labelled_date,
     parse_date,
 )
-from crawler.extraction.headlines import kicker_above
+from crawler.extraction.headlines import is_section_name, kicker_above, link_texts
 from crawler.extraction.metadata import Metadata
 from crawler.extraction.text import clean_html, fold, lines_of, text_of
 
@@ -119,6 +119,14 @@ class ArticlePage:
     def subtitle(self) -> str | None:
         return None
 
+    @cached_property
+    def link_texts(self) -> set[str]:
+        return link_texts(self.tree)
+
+    def is_section_heading(self, heading: str, page_title: str) -> bool:
+        """Whether a heading names the page's column or site rather than the article."""
+        return bool(heading) and is_section_name(heading, page_title, self.link_texts)
+
     def kicker(self, title: str) -> str | None:
         """The line above the headline that leads into it (引题), if the page prints one."""
         return kicker_above(self.visible_texts, title)
@@ -206,6 +214,8 @@ class ArticlePage:
             t = text_of(el)
             if t in heads and (found is None or len(t) > len(found)):
                 found = t
+        if found and self.is_section_heading(found, page_title):
+            return None  # "智库动态-发展研究院": the <title> begins with the column's name
         return found
 
     def _date_above(self, first_line: str) -> datetime | None:

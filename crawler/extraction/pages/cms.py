@@ -15,8 +15,9 @@ from lxml.html import HtmlElement
 
 from crawler.extraction import bylines
 from crawler.extraction.dates import find_date, parse_date
+from crawler.extraction.headlines import headline_after
 from crawler.extraction.pages.generic import ReadabilityArticlePage
-from crawler.extraction.text import text_of
+from crawler.extraction.text import fold, text_of
 
 
 class CmsPage(ReadabilityArticlePage):
@@ -51,8 +52,11 @@ class CmsPage(ReadabilityArticlePage):
         return found
 
     def title(self) -> str | None:
+        page_title = fold(self.tree.findtext(".//title"))
         for el in self.HEADLINE(self.tree):
             t = text_of(el)
+            if self.is_section_heading(t, page_title):
+                continue
             if t and len(t) > 3 and el.find(".//a") is None:
                 return t
         return self.headline_from_title() or super().title()
@@ -133,8 +137,11 @@ class VsbPage(CmsPage):
         return values
 
     def title(self) -> str | None:
+        page_title = fold(self.tree.findtext(".//title"))
         for el in self.HEADLINE(self.tree):
             t = text_of(el)
+            if self.is_section_heading(t, page_title):
+                continue
             if t and len(t) > 3 and el.find(".//a") is None:
                 return t
         # The <title> without the site's suffix, where the page shows it (an h3 in the lab
@@ -144,6 +151,8 @@ class VsbPage(CmsPage):
             return visible
         for el in self.tree.iter("h1"):
             t = text_of(el)
+            if self.is_section_heading(t, page_title):
+                return headline_after(el, self.link_texts) or super().title()
             if t and len(t) > 3 and el.find(".//a") is None:
                 return t
         return super().title()

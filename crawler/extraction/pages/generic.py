@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 from crawler.extraction import bylines
 from crawler.extraction.article import Image, NotAnArticle
 from crawler.extraction.dates import find_date, parse_date
+from crawler.extraction.headlines import headline_after
 from crawler.extraction.pages.base import ArticlePage
 from crawler.extraction.readable import TreeDocument
 from crawler.extraction.text import fold, text_of
@@ -237,6 +238,13 @@ class ReadabilityArticlePage(ArticlePage):
         ld = fold(ld) if isinstance(ld, str) else None
         for h1 in self.tree.iter("h1"):
             h = _headline_text(h1)
+            if self.is_section_heading(h, page_title):
+                # The column's name over the page ("智库动态"); the article's own headline is
+                # the next heading (an h3 in the article block).
+                after = headline_after(h1, self.link_texts)
+                if after:
+                    return after
+                continue
             if (
                 h
                 and len(h) > 3
