@@ -144,3 +144,55 @@ def test_a_column_name_in_the_h1_is_not_the_headline() -> None:
         vsb = _column_page(page_title, "vsb")
         art = extract_article(vsb, "https://fddi.example.edu.cn/info/1011/2345.htm")
         assert (art.title, art.layout) == (headline, "vsb"), page_title
+
+
+# --- short and local dates ---------------------------------------------------------------
+_EN_PARAS = "".join(
+    f"<p>The school's new research centre brings together economists and political "
+    f"scientists to study how European governments govern through crises ({i}).</p>"
+    for i in range(4)
+)
+
+
+def _german_english_page(date: str, head: str = "") -> bytes:
+    return (
+        "<html lang='en'><head><title>A centre for governance research - Example School</title>"
+        f"{head}</head><body><main><h1>A centre for governance research</h1>"
+        f"<div class='news-detail'><span class='date'>{date}</span>{_EN_PARAS}</div></main>"
+        "</body></html>"
+    ).encode()
+
+
+BERLIN = Site(
+    name="example-school",
+    title="Example School",
+    base_url="https://www.example-school.de/",
+    listings=["/news"],
+    article_url=r"/news/",
+    timezone="Europe/Berlin",
+    language="en",
+)
+
+
+def test_a_short_dotted_date_is_day_first_in_the_sites_timezone() -> None:
+    url = "https://www.example-school.de/news/a-centre"
+    art = extract_article(_german_english_page("02.12.19"), url, BERLIN)
+    assert art.published_at == "2019-12-02T00:00:00+01:00"
+    art = extract_article(_german_english_page("14.06.2021"), url, BERLIN)
+    assert art.published_at == "2021-06-14T00:00:00+02:00"
+
+
+def test_without_a_site_a_bare_date_takes_the_offset_the_page_gives_elsewhere() -> None:
+    url = "https://www.example-school.de/news/a-centre"
+    modified = "<meta property='article:modified_time' content='2019-12-03T10:00:00+01:00'>"
+    art = extract_article(_german_english_page("02.12.19", modified), url)
+    assert art.published_at == "2019-12-02T00:00:00+01:00"
+
+
+def test_a_chinese_page_without_a_site_keeps_chinas_offset() -> None:
+    # A VSB template declares lang="en" and this page has no <title>: the text is Chinese.
+    page = f"""<html lang="en"><head><meta charset="utf-8"></head><body>
+<div class="main"><h2>{TITLE}</h2><p class="time">2024年05月10日</p>
+<div class="text">{_PARAS_ZH}</div></div></body></html>""".encode()
+    art = extract_article(page, "https://jwc.example.edu.cn/news/1.html")
+    assert art.published_at == "2024-05-10T00:00:00+08:00"

@@ -16,6 +16,8 @@ _TIME = r"(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))
 _CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?" + _TIME)
 # 2015-06-03 13:57:17 / 2015-1-2 / 2015/01/02 / 2015.01.02
 _NUM = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)" + _TIME)
+# 02.12.19 / 14.06.2021: dots write the day first wherever they are used (Germany, Russia…).
+_DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?![\d.])" + _TIME)
 _MONTHS = {
     m: i + 1
     for i, names in enumerate(
@@ -81,6 +83,12 @@ def find_date(text: str, tz: tzinfo = DEFAULT_TZ) -> datetime | None:
             dt = _build(int(g[0]), int(g[1]), int(g[2]), g[3], g[4], g[5], tz)
             if dt is not None:
                 candidates.append((m.start(), dt))
+    m = _DOTTED.search(text)
+    if m:
+        year = int(m[3]) if len(m[3]) == 4 else _century(int(m[3]))
+        dt = _build(year, int(m[2]), int(m[1]), m[4], m[5], m[6], tz)
+        if dt:
+            candidates.append((m.start(), dt))
     m = _EN_MDY.search(text)
     if m:
         dt = _build(int(m[3]), _MONTHS[m[1].lower().rstrip(".")], int(m[2]), None, None, None, tz)
@@ -94,6 +102,11 @@ def find_date(text: str, tz: tzinfo = DEFAULT_TZ) -> datetime | None:
     if not candidates:
         return None
     return min(candidates, key=lambda c: c[0])[1]
+
+
+def _century(yy: int) -> int:
+    """A two-digit year: 19 is 2019, 98 is 1998 (no university news page is from 1969)."""
+    return 2000 + yy if yy < 70 else 1900 + yy
 
 
 def _iso(text: str, tz: tzinfo) -> datetime | None:

@@ -22,7 +22,7 @@ from crawler.extraction.dates import (
     parse_date,
 )
 from crawler.extraction.headlines import is_section_name, kicker_above, link_texts
-from crawler.extraction.metadata import Metadata
+from crawler.extraction.metadata import Metadata, declared_offset
 from crawler.extraction.text import clean_html, fold, lines_of, text_of
 
 if TYPE_CHECKING:
@@ -83,16 +83,22 @@ class ArticlePage:
         self.tz: tzinfo = site.tz if site is not None else self._guess_tz()
 
     def _guess_tz(self) -> tzinfo:
-        """Without a site file: China's time for a Chinese page, else UTC. Dates the page gives
-        with an offset keep theirs; a date without one stays on its own calendar day (a US page
-        never gets +08:00)."""
+        """Without a site file: the offset the page's own metadata gives its dates, else China's
+        time for a Chinese page, else UTC. A date without an offset stays on its own calendar
+        day (a US page never gets +08:00, a Berlin page's bare date no +00:00)."""
+        declared = declared_offset(self.meta)
+        if declared is not None:
+            return declared
         lang = (self.meta.lang() or "").lower()
         if lang.startswith("zh"):
             return DEFAULT_TZ
         # No language, or one a template declares by default ("en" on Chinese VSB pages): the
-        # headline's script decides.
+        # headline's script decides, or the text's when there is no <title>.
         title = self.tree.findtext(".//title") or ""
-        return DEFAULT_TZ if _CJK.search(title) or not (lang or title) else UTC
+        if not title.strip():
+            body = self.tree.find("body")
+            title = body.text_content()[:2000] if body is not None else ""
+        return DEFAULT_TZ if _CJK.search(title) or not (lang or title.strip()) else UTC
 
     # --- selectors from the site file -------------------------------------------------------
     def select(self, field: str) -> list[HtmlElement] | None:
