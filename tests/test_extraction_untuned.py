@@ -196,3 +196,18 @@ def test_a_chinese_page_without_a_site_keeps_chinas_offset() -> None:
 <div class="text">{_PARAS_ZH}</div></div></body></html>""".encode()
     art = extract_article(page, "https://jwc.example.edu.cn/news/1.html")
     assert art.published_at == "2024-05-10T00:00:00+08:00"
+
+
+# --- the site's own name ------------------------------------------------------------------
+def test_the_sites_own_name_is_no_source() -> None:
+    head = (
+        "<meta property='og:site_name' content='Example School'>"
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A centre",'
+        ' "publisher": {"@type": "Organization", "name": "Example School"}}</script>'
+    )
+    art = extract_article(_german_english_page("02.12.19", head), "https://ex.de/news/a")
+    assert art.source is None
+    # A newsroom's own name is the outlet the story appeared in.
+    outlet = "<meta property='og:site_name' content='Example School Newsroom'>"
+    art = extract_article(_german_english_page("02.12.19", outlet), "https://ex.de/news/a")
+    assert art.source == "Example School Newsroom"

@@ -334,3 +334,17 @@ def labelled_values(text: str) -> dict[str, str]:
         value = text[m.end() : end].strip(" |｜丨\u3000\xa0")
         out.setdefault(m.group(1), value)
     return out
+
+
+_OUTLET_WORDS = re.compile(
+    r"\b(news|newsroom|today|gazette|magazine|review|report|stories|daily|herald|times|"
+    r"chronicle|record|post|journal|bulletin|press|insider|now|weekly|online)\b|"
+    r"(新闻|报|网|在线|快讯|周刊|杂志|之声|视点)",
+    re.I,
+)
+
+
+def is_outlet(name: str) -> bool:
+    """Whether a site's name names a news outlet ("Rutgers Today", "MIT News", 清华新闻网), not
+    just the institution behind it ("Hertie School", "University of Oxford")."""
+    return bool(_OUTLET_WORDS.search(name))

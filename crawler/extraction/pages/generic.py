@@ -330,14 +330,19 @@ class ReadabilityArticlePage(ArticlePage):
         return dt or self.page_dates()[1]
 
     def source(self) -> str | None:
-        # The outlet as it names itself (og:site_name: "Rutgers Today") before the organisation.
-        site_name = self.meta.first("og:site_name")
-        if site_name:
-            return site_name
+        # The outlet as it names itself (og:site_name: "Rutgers Today", "MIT News"); the
+        # institution's own name ("Hertie School", a JSON-LD publisher) is no source line.
         pub = self.meta.jsonld.get("publisher")
-        if isinstance(pub, dict) and isinstance(pub.get("name"), str):
-            return fold(pub["name"]) or None
-        return self.meta.first("application-name")
+        for name in (
+            self.meta.first("og:site_name"),
+            fold(pub["name"])
+            if isinstance(pub, dict) and isinstance(pub.get("name"), str)
+            else None,
+            self.meta.first("application-name"),
+        ):
+            if name and bylines.is_outlet(name):
+                return name
+        return None
 
     def subtitle(self) -> str | None:
         for el in _DEK_XPATH(self.tree)[:1]:
