@@ -211,3 +211,129 @@ def test_the_sites_own_name_is_no_source() -> None:
     outlet = "<meta property='og:site_name' content='Example School Newsroom'>"
     art = extract_article(_german_english_page("02.12.19", outlet), "https://ex.de/news/a")
     assert art.source == "Example School Newsroom"
+
+
+# --- long English bodies in several sibling blocks --------------------------------------------
+def _prose(topic: str, n: int) -> str:
+    return "".join(
+        f"<p>{topic} sentence {i}: the team measured how the new material behaves over many "
+        f"charging cycles, and the results held across every laboratory that repeated them.</p>"
+        for i in range(n)
+    )
+
+
+NAV = "".join(f"<li><a href='/section-{i}'>Section {i}</a></li>" for i in range(12))
+FOOTER = (
+    "<footer><p>School of Engineering, 1 Campus Road</p><a href='/privacy'>Privacy</a></footer>"
+)
+
+
+def _drupal_paragraphs() -> bytes:
+    related = "".join(f"<li><a href='/news/story-{i}'>Another story {i}</a></li>" for i in range(5))
+    gallery = "".join(
+        f"<figure><img src='/files/g{i}.jpg' alt=''><figcaption>Lab {i}</figcaption></figure>"
+        for i in range(3)
+    )
+    return f"""<html lang="en"><head><title>Engineers build a better battery | School of Engineering</title>
+<meta name="generator" content="Drupal 10 (https://www.drupal.org)"></head><body>
+<header><nav><ul>{NAV}</ul></nav></header><main><article>
+<h1 class="page-title">Engineers build a better battery</h1>
+<div class="field--name-field-date"><time datetime="2024-03-04T12:00:00Z">March 4, 2024</time></div>
+<div class="field--name-field-sections">
+<div class="paragraph paragraph--type--text"><div class="field--name-field-text">{_prose("Opening", 6)}</div></div>
+<div class="paragraph paragraph--type--pull-quote"><blockquote>“We did not expect it to last this long.”</blockquote></div>
+<div class="paragraph paragraph--type--text"><div class="field--name-field-text"><h2>A new electrolyte</h2>{_prose("Electrolyte", 3)}</div></div>
+<div class="paragraph paragraph--type--gallery">{gallery}</div>
+<div class="paragraph paragraph--type--related"><h3>Related stories</h3><ul>{related}</ul></div>
+<div class="paragraph paragraph--type--text"><div class="field--name-field-text"><h2>What comes next</h2>{_prose("Closing", 2)}</div></div>
+</div></article></main>{FOOTER}</body></html>""".encode()
+
+
+def _bootstrap_sections() -> bytes:
+    """A feature page of stacked full-width sections, each in its container/row/column."""
+
+    def section(inner: str, kind: str = "text") -> str:
+        return (
+            f'<section class="section section--{kind}"><div class="container"><div class="row">'
+            f'<div class="col-lg-8 offset-lg-2">{inner}</div></div></div></section>'
+        )
+
+    accordion = (
+        '<div class="accordion"><div class="accordion-item"><h3 class="accordion-title">'
+        '<button type="button">The method</button></h3><div class="accordion-collapse collapse">'
+        f'<div class="accordion-body">{_prose("Method", 2)}</div></div></div></div>'
+    )
+    quote = "<blockquote class='pull-quote'><p>“It simply kept going.”</p></blockquote>"
+    return f"""<html lang="fr"><head><title>A battery that lasts - Université Exemple</title></head><body>
+<header><nav class="main-nav"><ul>{NAV}</ul></nav></header><main id="main">
+{section("<h1>A battery that lasts</h1><p class='date'>04.03.2024</p>", "header")}
+{section(_prose("Opening", 3))}
+{section(quote, "quote")}
+{section("<h2>Why it matters</h2>" + _prose("Middle", 4))}
+{section("<figure><img src='/medias/a.jpg' alt=''><figcaption>The cell</figcaption></figure>", "image")}
+{section(accordion, "accordion")}
+{section(_prose("Closing", 2))}
+{section("<h2>Read also</h2><ul>" + NAV + "</ul>", "related")}
+</main>{FOOTER}</body></html>""".encode()
+
+
+def test_a_long_body_in_sibling_blocks_is_kept_whole() -> None:
+    art = extract_article(_drupal_paragraphs(), "https://engineering.example.edu/news/battery")
+    for part in ("Opening sentence 0", "Electrolyte sentence 2", "Closing sentence 1"):
+        assert part in art.text, part
+    assert "A new electrolyte" in art.text and "What comes next" in art.text
+    assert "Another story" not in art.text and "Campus Road" not in art.text
+    art = extract_article(_bootstrap_sections(), "https://www.univ-exemple.fr/actualites/batterie")
+    for part in (
+        "Opening sentence 0",
+        "Middle sentence 3",
+        "Method sentence 1",
+        "Closing sentence 1",
+    ):
+        assert part in art.text, part
+    assert "Why it matters" in art.text
+    assert "Section 3" not in art.text and "Campus Road" not in art.text
+
+
+def _layout_builder() -> bytes:
+    """Drupal's Layout Builder: the story in several inline text blocks, each its own body
+    field, between a pull quote, a gallery and a block of related teasers."""
+
+    def block(kind: str, inner: str) -> str:
+        return f'<div class="block block-layout-builder block-inline-block{kind}">{inner}</div>'
+
+    def body(inner: str) -> str:
+        return (
+            '<div class="clearfix text-formatted field field--name-body field--type-text-with-'
+            f'summary field--label-hidden field__item">{inner}</div>'
+        )
+
+    teasers = "".join(
+        f'<div class="views-row"><article class="node node--type-news node--view-mode-teaser">'
+        f"<h3><a href='/news/t{i}'>Another story {i}</a></h3>"
+        f"{body(_prose(f'Teaser {i}', 2))}</article></div>"
+        for i in range(3)
+    )
+    return f"""<html lang="en"><head><title>Engineers build a better battery | School of Engineering</title>
+<meta name="Generator" content="Drupal 10 (https://www.drupal.org)"></head><body>
+<header><nav><ul>{NAV}</ul></nav></header><main role="main">
+<h1 class="page-title"><span class="field field--name-title">Engineers build a better battery</span></h1>
+<article class="node node--type-news node--view-mode-full"><div class="node__content">
+<div class="layout layout--onecol"><div class="layout__region layout__region--content">
+{block("basic", body(_prose("Opening", 5)))}
+{block("pull-quote", "<blockquote><p>“We did not expect it to last this long.”</p></blockquote>")}
+{block("basic", body("<h2>A new electrolyte</h2>" + _prose("Electrolyte", 3)))}
+{block("gallery", "<figure><img src='/files/g.jpg' alt=''><figcaption>The lab</figcaption></figure>")}
+{block("basic", body("<h2>What comes next</h2>" + _prose("Closing", 2)))}
+</div></div>
+<div class="block block-views block-views-blockrelated-news"><h2>Related news</h2>{teasers}</div>
+</div></article></main>{FOOTER}</body></html>""".encode()
+
+
+def test_a_story_in_several_text_blocks_keeps_every_block_and_no_teaser() -> None:
+    art = extract_article(_layout_builder(), "https://engineering.example.edu/news/battery")
+    assert art.layout == "drupal"
+    for part in ("Opening sentence 4", "A new electrolyte", "Electrolyte sentence 2"):
+        assert part in art.text, part
+    assert "What comes next" in art.text and "Closing sentence 1" in art.text
+    assert "Teaser" not in art.text and "Another story" not in art.text

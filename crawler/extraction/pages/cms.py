@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cached_property
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extraction import bylines
+from crawler.extraction.blocks import sibling_bodies
 from crawler.extraction.dates import find_date, parse_date
 from crawler.extraction.headlines import headline_after
 from crawler.extraction.pages.generic import ReadabilityArticlePage
@@ -34,10 +36,19 @@ class CmsPage(ReadabilityArticlePage):
     MIN_TEXT = 0
 
     def body_elements_of_layout(self) -> list[HtmlElement]:
-        for el in self.BODY(self.tree):
-            if isinstance(el.tag, str) and len(text_of(el)) >= self.MIN_TEXT:
-                return [el]
-        return []
+        return self._layout_body
+
+    @cached_property
+    def _layout_body(self) -> list[HtmlElement]:
+        found = [el for el in self.BODY(self.tree) if isinstance(el.tag, str)]
+        first = next((el for el in found if len(text_of(el)) >= self.MIN_TEXT), None)
+        if first is None:
+            return []
+        if not self.LOOSE:
+            return [first]
+        # A theme's story in several text blocks (Drupal's Layout Builder, text around a pull
+        # quote or a gallery): every body container of the same article, in page order.
+        return sibling_bodies(first, found)
 
     def has_layout_body(self) -> bool:
         return bool(self.body_elements_of_layout())
@@ -48,7 +59,8 @@ class CmsPage(ReadabilityArticlePage):
             return super().body_elements()
         if self.LOOSE:
             self.from_readability = True  # clean its lines as a readability body's
-            self.prune_link_lists(found[0])
+            for el in found:
+                self.prune_link_lists(el)
         return found
 
     def title(self) -> str | None:
