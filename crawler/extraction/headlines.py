@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -32,10 +33,13 @@ def kicker_above(texts: list[str], title: str) -> str | None:
     if not title:
         return None
     previous: str | None = None
+    head = title[:4]
     for raw in texts:
-        t = fold(raw)
-        if not t:
+        if head not in raw:  # most text nodes: no folding needed to rule them out
+            if not raw.isspace():
+                previous = raw
             continue
+        t = fold(raw)
         if previous is not None and (t == title or (len(t) >= 4 and title.startswith(t))):
             kicker = _as_kicker(previous)
             if kicker and kicker != title:
@@ -64,11 +68,12 @@ def link_texts(tree: HtmlElement) -> set[str]:
     return {t for a in _LINK_TEXTS(tree) if (t := text_of(a))}
 
 
-def is_section_name(heading: str, page_title: str, links: set[str]) -> bool:
+def is_section_name(heading: str, page_title: str, links: Callable[[], set[str]]) -> bool:
     """Whether a heading names the page's column or site, not the article ("智库动态"): a
     menu or breadcrumb links to it (a short name: the page's own headline may be linked from a
-    "latest news" box), or the <title> carries it after the headline."""
-    if heading in links and len(heading) <= _SECTION_NAME_MAX:
+    "latest news" box), or the <title> carries it after the headline. `links` gives the page's
+    link texts, read only when a heading is short enough to be a column's name."""
+    if len(heading) <= _SECTION_NAME_MAX and heading in links():
         return True
     segments = [s.strip() for s in _SEGMENTS.split(page_title) if s.strip()]
     return len(segments) > 1 and heading in segments[1:]

@@ -131,7 +131,7 @@ class ArticlePage:
 
     def is_section_heading(self, heading: str, page_title: str) -> bool:
         """Whether a heading names the page's column or site rather than the article."""
-        return bool(heading) and is_section_name(heading, page_title, self.link_texts)
+        return bool(heading) and is_section_name(heading, page_title, lambda: self.link_texts)
 
     def kicker(self, title: str) -> str | None:
         """The line above the headline that leads into it (引题), if the page prints one."""
