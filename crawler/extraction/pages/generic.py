@@ -13,6 +13,7 @@ from lxml.html import HtmlElement
 
 from crawler.extraction import bylines
 from crawler.extraction.article import Image, NotAnArticle
+from crawler.extraction.blocks import continuation
 from crawler.extraction.dates import find_date, parse_date
 from crawler.extraction.headlines import headline_after
 from crawler.extraction.pages.base import ArticlePage
@@ -146,8 +147,10 @@ class ReadabilityArticlePage(ArticlePage):
         if summary is None:
             return []
         self.from_readability = True
-        self.prune_link_lists(summary)
-        return [summary]
+        body = [summary, *continuation(self.tree, summary)]
+        for el in body:
+            self.prune_link_lists(el)
+        return body
 
     @staticmethod
     def prune_link_lists(root: HtmlElement) -> None:
