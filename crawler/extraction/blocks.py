@@ -126,7 +126,10 @@ def _same_kind(a: HtmlElement, b: HtmlElement) -> bool:
 
 
 def _located(tree: HtmlElement, text: str) -> HtmlElement | None:
-    found = _FIND_TEXT(tree, s=text.strip()[:60])
+    try:
+        found = _FIND_TEXT(tree, s=text.strip()[:60])
+    except ValueError:  # control characters a mangled page carries cannot be an XPath string
+        return None
     if not found:
         return None
     hit = found[0]
