@@ -76,10 +76,12 @@ def continuation(tree: HtmlElement, summary: HtmlElement) -> list[HtmlElement]:
     texts = [t for t in summary.itertext() if len(t.strip()) >= 40]
     if not texts:
         return []
-    first, last = _located(tree, texts[0]), _located(tree, texts[-1])
-    if first is None or last is None:
-        return []
-    node = _common_ancestor(first, last)
+    # The block readability chose, in the page: from where its last text is, up to the
+    # element that also holds its first (one search of the page, not two).
+    node = _located(tree, texts[-1])
+    opening = texts[0].strip()[:60]
+    while node is not None and opening not in node.text_content():
+        node = node.getparent()
     if node is None:
         return []
     own = len(node.text_content())
@@ -137,14 +139,6 @@ def _located(tree: HtmlElement, text: str) -> HtmlElement | None:
     if parent is not None and hit.is_tail:
         parent = parent.getparent()
     return parent if isinstance(parent, HtmlElement) else None
-
-
-def _common_ancestor(a: HtmlElement, b: HtmlElement) -> HtmlElement | None:
-    chain = {id(a): a} | {id(x): x for x in a.iterancestors()}
-    for x in (b, *b.iterancestors()):
-        if id(x) in chain:
-            return x
-    return None
 
 
 def _kind(el: HtmlElement, same: bool) -> str:

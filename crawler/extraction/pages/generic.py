@@ -93,6 +93,7 @@ _DEK_XPATH = etree.XPath(
 )
 
 
+_DEK_WORDS = re.compile(r"subtitle|standfirst|dek|news-excerpt|subheadline", re.I)
 _ITEM_DATE = re.compile(r"\b\d{4}[.\-/]\d{1,2}\b|\b\d{1,2}\s+\d{4}[.\-/]\d{1,2}\b")
 
 
@@ -348,6 +349,8 @@ class ReadabilityArticlePage(ArticlePage):
         return None
 
     def subtitle(self) -> str | None:
+        if not _DEK_WORDS.search(self.html):
+            return None  # a scan of the page's bytes is cheaper than an XPath over every class
         for el in _DEK_XPATH(self.tree)[:1]:
             t = text_of(el)
             if 10 <= len(t) <= 300:
