@@ -329,3 +329,13 @@ def test_a_story_in_several_text_blocks_keeps_every_block_and_no_teaser() -> Non
         assert part in art.text, part
     assert "What comes next" in art.text and "Closing sentence 1" in art.text
     assert "Teaser" not in art.text and "Another story" not in art.text
+
+
+def test_a_bare_date_the_cms_wrote_as_midnight_utc_stays_on_the_sites_clock() -> None:
+    head = "<meta property='article:published_time' content='2019-12-02T00:00:00+00:00'>"
+    page = _german_english_page("", head)
+    art = extract_article(page, "https://www.example-school.de/news/a-centre", BERLIN)
+    assert art.published_at == "2019-12-02T00:00:00+01:00"
+    timed = "<meta property='article:published_time' content='2019-12-02T09:30:00+00:00'>"
+    art = extract_article(_german_english_page("", timed), "https://www.example-school.de/news/a")
+    assert art.published_at == "2019-12-02T09:30:00+00:00"  # a real moment keeps its offset

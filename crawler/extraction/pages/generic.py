@@ -303,7 +303,7 @@ class ReadabilityArticlePage(ArticlePage):
         ):
             dt = parse_date(cand, self.tz) if isinstance(cand, str) else None
             if dt is not None:
-                return self._local_twin(dt)
+                return self._bare_midnight(self._local_twin(dt))
         labelled, _ = self.page_dates()
         if labelled is not None:
             return labelled
@@ -314,6 +314,14 @@ class ReadabilityArticlePage(ArticlePage):
                 if dt is not None:
                     return dt
         return None
+
+    def _bare_midnight(self, dt: datetime) -> datetime:
+        """A date without a time that a CMS wrote as midnight UTC ("2019-12-02T00:00:00Z") is
+        that day where the site is, not a moment stamped +00:00."""
+        if dt.utcoffset() != timedelta(0) or (dt.hour, dt.minute, dt.second) != (0, 0, 0):
+            return dt
+        local = dt.replace(tzinfo=self.tz)
+        return local if local.utcoffset() != timedelta(0) else dt
 
     def _local_twin(self, dt: datetime) -> datetime:
         """The same instant as the page shows it, when metadata gives it in UTC (Yoast does)
