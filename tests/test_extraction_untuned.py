@@ -58,6 +58,32 @@ def test_show_prints_the_kicker_above_the_title_and_the_subtitle_below() -> None
     assert head == [KICKER, TITLE, "副题在下"]
 
 
+def test_the_browser_shows_the_kicker_above_the_headline_and_the_subtitle_below(
+    tmp_path: Path,
+) -> None:
+    import httpx
+
+    from tests.webarchive import serving
+    from uninews.web.app import create_app
+
+    page = _raw(_webplus(TITLE, f'<p class="arti_yt">{KICKER}——</p>'))
+    rec = extract_record(page, SITE)
+    assert isinstance(rec, dict)
+    rec["subtitle"] = "——记学校本科教学工作会议"
+    uri = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    writer = open_store(uri)
+    writer.upsert(rec, page)
+    stored = writer.get(URL)
+    assert stored is not None
+    writer.close()
+    store = open_store(uri, readonly=True)
+    with serving(create_app(store)) as base:
+        html = httpx.get(f"{base}/articles/{stored['id']}", timeout=10).text
+    store.close()
+    kicker, headline = html.index(KICKER), html.index('<h1 id="headline">')
+    assert kicker < headline < html.index("——记学校本科教学工作会议")
+
+
 def _raw(body: bytes) -> RawPage:
     return RawPage(URL, URL, 200, {"Content-Type": "text/html"}, body, "2026-11-27T00:00:00Z")
 
