@@ -93,7 +93,8 @@ _DEK_XPATH = etree.XPath(
 )
 
 
-_DEK_WORDS = re.compile(r"subtitle|standfirst|dek|news-excerpt|subheadline", re.I)
+# The class words _DEK_XPATH looks for (its contains() is case-sensitive too).
+_DEK_WORDS = ("subtitle", "standfirst", "dek", "news-excerpt", "subheadline")
 _ITEM_DATE = re.compile(r"\b\d{4}[.\-/]\d{1,2}\b|\b\d{1,2}\s+\d{4}[.\-/]\d{1,2}\b")
 
 
@@ -357,7 +358,7 @@ class ReadabilityArticlePage(ArticlePage):
         return None
 
     def subtitle(self) -> str | None:
-        if not _DEK_WORDS.search(self.html):
+        if not any(word in self.html for word in _DEK_WORDS):
             return None  # a scan of the page's bytes is cheaper than an XPath over every class
         for el in _DEK_XPATH(self.tree)[:1]:
             t = text_of(el)
