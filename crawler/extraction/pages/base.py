@@ -135,6 +135,8 @@ class ArticlePage:
 
     def kicker(self, title: str) -> str | None:
         """The line above the headline that leads into it (引题), if the page prints one."""
+        if not (_CJK.search(title) or "kicker" in self.html):
+            return None  # a Chinese newsroom's convention, or one a template marks: no page walk
         return kicker_above(self.visible_texts, title)
 
     def published_at(self) -> datetime | None:
