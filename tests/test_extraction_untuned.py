@@ -365,3 +365,25 @@ def test_a_bare_date_the_cms_wrote_as_midnight_utc_stays_on_the_sites_clock() ->
     timed = "<meta property='article:published_time' content='2019-12-02T09:30:00+00:00'>"
     art = extract_article(_german_english_page("", timed), "https://www.example-school.de/news/a")
     assert art.published_at == "2019-12-02T09:30:00+00:00"  # a real moment keeps its offset
+
+
+def test_a_slashed_date_follows_the_pages_language_or_the_sites_place() -> None:
+    url = "https://www.example-school.de/news/a-centre"
+    art = extract_article(_german_english_page("02/12/2019"), url, BERLIN)
+    assert art.published_at == "2019-12-02T00:00:00+01:00"  # English, in Berlin: day first
+    boston = Site(
+        name="bu",
+        title="BU",
+        base_url="https://www.bu.example.edu/",
+        listings=["/news"],
+        article_url=r"/news/",
+        timezone="America/New_York",
+        language="en",
+    )
+    art = extract_article(
+        _german_english_page("02/12/2019"), "https://www.bu.example.edu/news/a", boston
+    )
+    assert art.published_at == "2019-02-12T00:00:00-05:00"  # English, in Boston: month first
+    british = _german_english_page("02/12/2019").replace(b"lang='en'", b"lang='en-GB'")
+    art = extract_article(british, "https://www.ox.example.ac.uk/news/a")
+    assert art.published_at is not None and art.published_at.startswith("2019-12-02")

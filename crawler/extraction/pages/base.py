@@ -16,6 +16,7 @@ from crawler.extraction.dates import (
     DEFAULT_TZ,
     PUBLISHED_LABELS,
     UPDATED_LABELS,
+    day_first_for,
     find_date,
     iso,
     labelled_date,
@@ -99,6 +100,17 @@ class ArticlePage:
             body = self.tree.find("body")
             title = body.text_content()[:2000] if body is not None else ""
         return DEFAULT_TZ if _CJK.search(title) or not (lang or title.strip()) else UTC
+
+    @cached_property
+    def day_first(self) -> bool | None:
+        """How the page writes 02/12/2019: by its language, or the site's (None: unknown)."""
+        # The whole tag: "en-GB" and "en-US" differ exactly here (meta.lang() keeps "en").
+        lang = (
+            self.tree.get("lang")
+            or self.meta.first("content-language", "og:locale")
+            or (self.site.language if self.site is not None else None)
+        )
+        return day_first_for(lang, self.tz)
 
     # --- selectors from the site file -------------------------------------------------------
     def select(self, field: str) -> list[HtmlElement] | None:
@@ -198,8 +210,8 @@ class ArticlePage:
         """Labelled dates anywhere in the visible page: (published, updated)."""
         text = self.body_text
         return (
-            labelled_date(text, PUBLISHED_LABELS, self.tz),
-            labelled_date(text, UPDATED_LABELS, self.tz),
+            labelled_date(text, PUBLISHED_LABELS, self.tz, self.day_first),
+            labelled_date(text, UPDATED_LABELS, self.tz, self.day_first),
         )
 
     def headline_from_title(self) -> str | None:
@@ -431,9 +443,9 @@ class ArticlePage:
         text = "\n".join(kept)
         if not text.strip():
             raise NotAnArticle("empty", "the body has no text")
-        published = parse_date(self.selected_text("published_at"), self.tz) or self._lead_wins(
-            self.published_at(), kept[:3]
-        )
+        published = parse_date(
+            self.selected_text("published_at"), self.tz, self.day_first
+        ) or self._lead_wins(self.published_at(), kept[:3])
         published = published or self._date_above(kept[0])
         updated = parse_date(self.selected_text("updated_at"), self.tz) or self.updated_at()
         organisations = self._people_only(people)

@@ -90,7 +90,7 @@ class CmsPage(ReadabilityArticlePage):
             dt = parse_date(values.get(label), self.tz) if values.get(label) else None
             if dt is not None:
                 return dt
-        return find_date(self.meta_text(), self.tz) or super().published_at()
+        return find_date(self.meta_text(), self.tz, self.day_first) or super().published_at()
 
     def source(self) -> str | None:
         value = self.meta_values().get("来源") or self.meta_values().get("文章来源") or ""

@@ -311,7 +311,11 @@ class ReadabilityArticlePage(ArticlePage):
         for xp in _DATE_XPATHS:
             for el in xp(self.tree)[:3]:
                 value = el.get("datetime") or el.get("content") or text_of(el)
-                dt = parse_date(value, self.tz) if value and len(value) < 80 else None
+                dt = (
+                    parse_date(value, self.tz, self.day_first)
+                    if value and len(value) < 80
+                    else None
+                )
                 if dt is not None:
                     return dt
         return None
