@@ -37,6 +37,7 @@ RECORD_ORDER = (
     "url",
     "canonical_url",
     "site",
+    "kicker",
     "title",
     "subtitle",
     "published_at",
@@ -79,6 +80,10 @@ def build_record(article: dict[str, Any], raw: RawPage, site: Site) -> dict[str,
         },
         extractor_version=EXTRACTOR_VERSION,
     )
+    if not values.get("kicker"):
+        # Only pages that print a kicker carry the field: an article archived before it
+        # existed, re-extracted unchanged, must hash as it did (no spurious new version).
+        values.pop("kicker", None)
     return {k: values[k] for k in RECORD_ORDER if k in values}
 
 

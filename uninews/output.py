@@ -199,7 +199,8 @@ def record_text(rec: dict[str, Any]) -> str:
     def line(v: Any) -> str:
         return printable(str(v), one_line=True)
 
-    lines = [line(rec.get("title") or "(no title)")]
+    lines = [line(rec["kicker"])] if rec.get("kicker") else []
+    lines.append(line(rec.get("title") or "(no title)"))
     if rec.get("subtitle"):
         lines.append(line(rec["subtitle"]))
     lines.append("")

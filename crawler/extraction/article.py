@@ -7,6 +7,7 @@ from typing import Any
 
 # Fields a site file's `selectors` may override (CSS, or XPath when it starts with "/" or "(").
 SELECTABLE_FIELDS = (
+    "kicker",
     "title",
     "subtitle",
     "published_at",
@@ -49,6 +50,7 @@ class Article:
     text: str
     html: str = ""
     canonical_url: str | None = None
+    kicker: str | None = None  # the line above the headline that leads into it (引题)
     subtitle: str | None = None
     published_at: str | None = None  # ISO 8601 with offset; None when the page has no date
     updated_at: str | None = None

@@ -9,6 +9,7 @@ ROLES = ("authors", "photographers", "editors", "reviewers", "contributors")
 
 # (label, role), longest first so 责任编辑 wins over 编辑 and 摄影 over 摄.
 _LABELS: list[tuple[str, str]] = [
+    ("本文作者", "authors"),
     ("责任编辑", "editors"),
     ("本文编辑", "editors"),
     ("网络编辑", "editors"),
@@ -42,18 +43,35 @@ _LABEL_ROLE = dict(_LABELS + _SHORT)
 _LABEL_RE = re.compile(
     "("
     + "|".join(re.escape(lab) for lab, _ in _LABELS)
-    + r")\s*[：:/]?\s*"
+    + r")\s*[：:/｜|丨]?\s*"
     + "|("
     + "|".join(re.escape(lab) for lab, _ in _SHORT)
-    + r")\s*[：:/]\s*"
+    + r")\s*[：:/｜|丨]\s*"
 )
 # "杨艳宾 摄" / "杨艳宾摄" / "张三/摄": the credit comes before the label.
 _POSTFIX_PHOTO = re.compile(
     r"([^\s：:（()）,，;；]{2,}(?:\s+[^\s：:（()）,，;；]{1,})*?)\s*/?\s*摄(?:影)?\s*$"
 )
 _SOURCE_LINE = re.compile(
-    r"^\s*[\[【(（]?\s*(?:来源|稿件来源|文章来源|出处)\s*[：:]\s*(.+?)\s*[\]】)）]?\s*$"
+    r"^\s*[\[【(（]?\s*(?:来源|稿件来源|文章来源|转载来源|转自|出处)\s*[：:｜|]\s*(.+?)\s*[\]】)）]?\s*$"
 )
+# "刘其真、高海锋 报道" closing a story: the reporters, named before the word.
+_POSTFIX_REPORT = re.compile(
+    r"^[（(]?\s*((?:[\u4e00-\u9fff·]{2,4}[、，,\s]*){1,6}?)\s*(?:报道|撰稿)\s*[）)]?$"
+)
+# "图片均由钱振兴教授提供": a photo credit, which names a photographer and never the source.
+_PHOTO_GIVEN = re.compile(
+    r"^[（(]?\s*(?:图片|照片|图|供图)\s*(?:均|皆|来源)?\s*[由：:]\s*(.+?)\s*(?:提供|拍摄|摄)?\s*[。）)]?$"
+)
+# A person's affiliation or title beside the name, as it ends ("复旦大学中文系学生 王瑞琳", "花勇，华东政法
+# 大学法律学院副院长"): not a name of its own.
+_AFFILIATION = re.compile(
+    r"(大学|学院|学校|研究院|研究所|中心|实验室|医院|学会|协会|公司|集团|报社|杂志社|系|学生|"
+    r"教授|研究员|讲师|院长|主任|书记|校长|部长|处长|博士|硕士|研究生|本科生|校友|老师|记者)$"
+)
+# A clause, a comma, a full stop: prose that happens to begin with a label ("作者认为，…。").
+_SENTENCE = re.compile(r"[，,].*[。！？!?]\s*$")
+_TITLES = re.compile(r"(副?教授|老师|同学|研究员|博士|先生|女士)$")
 _DATE_IN_SOURCE = re.compile(r"(?:(\d{4})\s*[-年/.]\s*)?(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?")
 _DATELINE = re.compile(
     r"^\s*([^\s，,。（(]{2,16}?)\s*(?:\d{4}年)?\d{1,2}月\d{1,2}日\s*电\s*(?:[（(]([^）)]{1,60})[）)])?"
@@ -147,6 +165,13 @@ def parse_roles(text: str) -> tuple[Byline, str]:
         if not value:
             continue
         names = split_names(value)
+        if role != "contributors" and len(names) > 1:
+            people = [n for n in names if not (len(n) >= 4 and _AFFILIATION.search(n))]
+            if len(people) < len(names):
+                # Beside an affiliation, only what reads as a Chinese name stays a name.
+                if not people or not all(_CJK.match(n) and 2 <= len(n) <= 4 for n in people):
+                    return Byline(), text
+                names = people
         if role != "contributors":
             # Person names are short; a long value is a sentence that merely contains the label.
             if any(len(n) > 12 for n in names) or len(names) > 8:
@@ -157,11 +182,23 @@ def parse_roles(text: str) -> tuple[Byline, str]:
 
 def parse_byline_line(line: str) -> Byline | None:
     """The roles in a line that is nothing but a byline or trailer (编辑：清芷, 杨艳宾 摄…)."""
-    if len(line) > 80:
+    if len(line) > 80 or _SENTENCE.search(line):
         return None
     src = parse_source_line(line)
     if src is not None:
         return src
+    given = _PHOTO_GIVEN.match(line)
+    if given:
+        names = [_TITLES.sub("", n) for n in split_names(given.group(1))]
+        if names and all(1 < len(n) <= 12 for n in names):
+            b = Byline()
+            b.add("photographers", names)
+            return b
+    report = _POSTFIX_REPORT.match(line)
+    if report:
+        b = Byline()
+        b.add("authors", split_names(report.group(1)))
+        return b
     en = _EN_BYLINE.match(line)
     if en and len(en.group(2)) < 60:
         b = Byline()
@@ -192,6 +229,8 @@ def parse_source_line(line: str) -> Byline | None:
             f"{y}-{int(mo):02d}-{int(day):02d}" if y else f"{int(mo):02d}-{int(day):02d}"
         )
     else:
+        # "计苑菁英 公众号": the outlet is a WeChat account, its kind is no author's name.
+        rest = re.sub(r"\s*(?:微信)?公众号\s*$", "", rest)
         outlet, _, names_part = rest.strip().partition(" ")
     outlet = outlet.strip(_PUNCT).replace("《", "").replace("》", "")
     out.source = outlet or None
@@ -295,3 +334,17 @@ def labelled_values(text: str) -> dict[str, str]:
         value = text[m.end() : end].strip(" |｜丨\u3000\xa0")
         out.setdefault(m.group(1), value)
     return out
+
+
+_OUTLET_WORDS = re.compile(
+    r"\b(news|newsroom|today|gazette|magazine|review|report|stories|daily|herald|times|"
+    r"chronicle|record|post|journal|bulletin|press|insider|now|weekly|online)\b|"
+    r"(新闻|报|网|在线|快讯|周刊|杂志|之声|视点)",
+    re.I,
+)
+
+
+def is_outlet(name: str) -> bool:
+    """Whether a site's name names a news outlet ("Rutgers Today", "MIT News", 清华新闻网), not
+    just the institution behind it ("Hertie School", "University of Oxford")."""
+    return bool(_OUTLET_WORDS.search(name))

@@ -16,6 +16,10 @@ _TIME = r"(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))
 _CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?" + _TIME)
 # 2015-06-03 13:57:17 / 2015-1-2 / 2015/01/02 / 2015.01.02
 _NUM = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)" + _TIME)
+# 02.12.19 / 14.06.2021: dots write the day first wherever they are used (Germany, Russia…).
+_DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?![\d.])" + _TIME)
+# 02/12/2019: day or month first, as the page's language writes it (read only when known).
+_SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])" + _TIME)
 _MONTHS = {
     m: i + 1
     for i, names in enumerate(
@@ -64,8 +68,11 @@ def _build(
         return None
 
 
-def find_date(text: str, tz: tzinfo = DEFAULT_TZ) -> datetime | None:
-    """The first date (with time when given) written in `text`, in `tz` unless it says otherwise."""
+def find_date(text: str, tz: tzinfo = DEFAULT_TZ, day_first: bool | None = None) -> datetime | None:
+    """The first date (with time when given) written in `text`, in `tz` unless it says otherwise.
+
+    `day_first` is the page's convention for 02/12/2019 (None: unknown, such dates are skipped).
+    """
     if not text:
         return None
     iso = _iso(text.strip(), tz)
@@ -81,6 +88,19 @@ def find_date(text: str, tz: tzinfo = DEFAULT_TZ) -> datetime | None:
             dt = _build(int(g[0]), int(g[1]), int(g[2]), g[3], g[4], g[5], tz)
             if dt is not None:
                 candidates.append((m.start(), dt))
+    m = _DOTTED.search(text)
+    if m:
+        year = int(m[3]) if len(m[3]) == 4 else _century(int(m[3]))
+        dt = _build(year, int(m[2]), int(m[1]), m[4], m[5], m[6], tz)
+        if dt:
+            candidates.append((m.start(), dt))
+    m = _SLASHED.search(text) if day_first is not None else None
+    if m:
+        year = int(m[3]) if len(m[3]) == 4 else _century(int(m[3]))
+        day, month = (int(m[1]), int(m[2])) if day_first else (int(m[2]), int(m[1]))
+        dt = _build(year, month, day, m[4], m[5], m[6], tz)
+        if dt:
+            candidates.append((m.start(), dt))
     m = _EN_MDY.search(text)
     if m:
         dt = _build(int(m[3]), _MONTHS[m[1].lower().rstrip(".")], int(m[2]), None, None, None, tz)
@@ -96,6 +116,11 @@ def find_date(text: str, tz: tzinfo = DEFAULT_TZ) -> datetime | None:
     return min(candidates, key=lambda c: c[0])[1]
 
 
+def _century(yy: int) -> int:
+    """A two-digit year: 19 is 2019, 98 is 1998 (no university news page is from 1969)."""
+    return 2000 + yy if yy < 70 else 1900 + yy
+
+
 def _iso(text: str, tz: tzinfo) -> datetime | None:
     if not re.match(
         r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$", text
@@ -108,11 +133,13 @@ def _iso(text: str, tz: tzinfo) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=tz)
 
 
-def parse_date(text: str | None, tz: tzinfo = DEFAULT_TZ) -> datetime | None:
+def parse_date(
+    text: str | None, tz: tzinfo = DEFAULT_TZ, day_first: bool | None = None
+) -> datetime | None:
     """A date from a string that is meant to be one (a meta tag, a `<time>`), any common format."""
     if not text:
         return None
-    dt = find_date(text, tz)
+    dt = find_date(text, tz, day_first)
     if dt is not None:
         return dt
     try:
@@ -125,6 +152,7 @@ def parse_date(text: str | None, tz: tzinfo = DEFAULT_TZ) -> datetime | None:
             "RETURN_AS_TIMEZONE_AWARE": True,
             "TIMEZONE": str(tz),
             "PREFER_DAY_OF_MONTH": "first",
+            **({"DATE_ORDER": "DMY" if day_first else "MDY"} if day_first is not None else {}),
         },
     )
     return parsed
@@ -134,13 +162,37 @@ def iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt is not None else None
 
 
-def labelled_date(text: str, labels: tuple[str, ...], tz: tzinfo = DEFAULT_TZ) -> datetime | None:
+def labelled_date(
+    text: str, labels: tuple[str, ...], tz: tzinfo = DEFAULT_TZ, day_first: bool | None = None
+) -> datetime | None:
     """The date after one of `labels` (发布时间：…, [更新：…]) in `text`, if any."""
     for label in labels:
         i = text.find(label)
         if i >= 0:
             rest = text[i + len(label) : i + len(label) + 40].lstrip(" :：]")
-            dt = find_date(rest, tz)
+            dt = find_date(rest, tz, day_first)
             if dt is not None:
                 return dt
     return None
+
+
+# Languages that write the month first in 02/12/2019 (American English; East Asian pages write
+# the year first, which needs no guess).
+_MONTH_FIRST = ("en-us", "en_us", "zh", "ja", "ko")
+
+
+def day_first_for(language: str | None, tz: tzinfo | None) -> bool | None:
+    """Whether a page writes 02/12/2019 day first: its language decides ("en-GB", "de", "fr"
+    yes; "en-US" no); plain "en" by where the site is (America: no; elsewhere: yes). None when
+    nothing says (such dates are then left to metadata)."""
+    lang = (language or "").strip().lower()
+    if not lang:
+        return None
+    if lang.startswith(_MONTH_FIRST):
+        return False
+    if lang != "en":
+        return True
+    key = getattr(tz, "key", "")
+    if not key or key == "UTC":
+        return None
+    return not key.startswith("America/")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from datetime import timedelta, timezone, tzinfo
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -128,3 +130,26 @@ def _walk(data: Any, depth: int = 0) -> list[dict[str, Any]]:
         if "@graph" in data:
             out += _walk(data["@graph"], depth + 1)
     return out
+
+
+_OFFSET = re.compile(r"T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?([+-]\d{2}):?(\d{2})$")
+_DATED = (
+    "article:published_time",
+    "article:modified_time",
+    "og:published_time",
+    "og:updated_time",
+)
+
+
+def declared_offset(meta: Metadata) -> tzinfo | None:
+    """The UTC offset the page's metadata writes its times in ("…T10:00:00+01:00"), if any: the
+    page's own timezone, for the dates it prints without one. "Z" says nothing (CMSs store UTC)."""
+    values = [meta.first(name) for name in _DATED]
+    values += [meta.jsonld.get(k) for k in ("datePublished", "dateModified")]
+    for value in values:
+        m = _OFFSET.search(value.strip()) if isinstance(value, str) else None
+        if m and (m[1], m[2]) != ("+00", "00"):
+            hours, minutes = int(m[1]), int(m[2])
+            sign = -1 if hours < 0 or m[1].startswith("-") else 1
+            return timezone(sign * timedelta(hours=abs(hours), minutes=minutes))
+    return None

@@ -47,6 +47,7 @@ class Article(BaseModel):
     url: str
     canonical_url: str | None = None
     site: str | None = None
+    kicker: str | None = Field(None, description="the line above the headline (引题), if any")
     title: str | None = None
     subtitle: str | None = None
     published_at: str | None = Field(None, description="ISO 8601 with the site's UTC offset")

@@ -16,12 +16,14 @@ from crawler.extraction.dates import (
     DEFAULT_TZ,
     PUBLISHED_LABELS,
     UPDATED_LABELS,
+    day_first_for,
     find_date,
     iso,
     labelled_date,
     parse_date,
 )
-from crawler.extraction.metadata import Metadata
+from crawler.extraction.headlines import is_section_name, kicker_above, link_texts
+from crawler.extraction.metadata import Metadata, declared_offset
 from crawler.extraction.text import clean_html, fold, lines_of, text_of
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ _PHOTO_CREDIT = re.compile(
 )
 
 
+_KICKER_LINE_END = re.compile(r"\s*(?:——|—|--|－－|──)\s*$")
 _VISIBLE_TEXT = (
     ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
 )
@@ -83,16 +86,33 @@ class ArticlePage:
         self.tz: tzinfo = site.tz if site is not None else self._guess_tz()
 
     def _guess_tz(self) -> tzinfo:
-        """Without a site file: China's time for a Chinese page, else UTC. Dates the page gives
-        with an offset keep theirs; a date without one stays on its own calendar day (a US page
-        never gets +08:00)."""
+        """Without a site file: the offset the page's own metadata gives its dates, else China's
+        time for a Chinese page, else UTC. A date without an offset stays on its own calendar
+        day (a US page never gets +08:00, a Berlin page's bare date no +00:00)."""
+        declared = declared_offset(self.meta)
+        if declared is not None:
+            return declared
         lang = (self.meta.lang() or "").lower()
         if lang.startswith("zh"):
             return DEFAULT_TZ
         # No language, or one a template declares by default ("en" on Chinese VSB pages): the
-        # headline's script decides.
+        # headline's script decides, or the text's when there is no <title>.
         title = self.tree.findtext(".//title") or ""
-        return DEFAULT_TZ if _CJK.search(title) or not (lang or title) else UTC
+        if not title.strip():
+            body = self.tree.find("body")
+            title = body.text_content()[:2000] if body is not None else ""
+        return DEFAULT_TZ if _CJK.search(title) or not (lang or title.strip()) else UTC
+
+    @cached_property
+    def day_first(self) -> bool | None:
+        """How the page writes 02/12/2019: by its language, or the site's (None: unknown)."""
+        # The whole tag: "en-GB" and "en-US" differ exactly here (meta.lang() keeps "en").
+        lang = (
+            self.tree.get("lang")
+            or self.meta.first("content-language", "og:locale")
+            or (self.site.language if self.site is not None else None)
+        )
+        return day_first_for(lang, self.tz)
 
     # --- selectors from the site file -------------------------------------------------------
     def select(self, field: str) -> list[HtmlElement] | None:
@@ -118,6 +138,20 @@ class ArticlePage:
 
     def subtitle(self) -> str | None:
         return None
+
+    @cached_property
+    def link_texts(self) -> set[str]:
+        return link_texts(self.tree)
+
+    def is_section_heading(self, heading: str, page_title: str) -> bool:
+        """Whether a heading names the page's column or site rather than the article."""
+        return bool(heading) and is_section_name(heading, page_title, lambda: self.link_texts)
+
+    def kicker(self, title: str) -> str | None:
+        """The line above the headline that leads into it (引题), if the page prints one."""
+        if not (_CJK.search(title) or "kicker" in self.html):
+            return None  # a Chinese newsroom's convention, or one a template marks: no page walk
+        return kicker_above(self.visible_texts, title)
 
     def published_at(self) -> datetime | None:
         return None
@@ -163,20 +197,23 @@ class ArticlePage:
         return urljoin(self.url, href) if href else None
 
     @cached_property
-    def body_text(self) -> str:
-        """The visible text of the page body, folded (read once, used by several fields)."""
+    def visible_texts(self) -> list[str]:
+        """The page body's visible text nodes in document order (read once: several fields
+        look through them). Scripts and styles would swamp the ratios that detect listings."""
         body = self.tree.find("body")
-        if body is None:
-            return ""
-        # Scripts and styles would swamp the ratios that detect listings; XPath keeps it fast.
-        return fold(" ".join(body.xpath(_VISIBLE_TEXT)))
+        return [] if body is None else body.xpath(_VISIBLE_TEXT)
+
+    @cached_property
+    def body_text(self) -> str:
+        """The visible text of the page body, folded."""
+        return fold(" ".join(self.visible_texts))
 
     def page_dates(self) -> tuple[datetime | None, datetime | None]:
         """Labelled dates anywhere in the visible page: (published, updated)."""
         text = self.body_text
         return (
-            labelled_date(text, PUBLISHED_LABELS, self.tz),
-            labelled_date(text, UPDATED_LABELS, self.tz),
+            labelled_date(text, PUBLISHED_LABELS, self.tz, self.day_first),
+            labelled_date(text, UPDATED_LABELS, self.tz, self.day_first),
         )
 
     def headline_from_title(self) -> str | None:
@@ -191,7 +228,7 @@ class ArticlePage:
         if body is None:
             return None
         found: str | None = None
-        for text in body.xpath(_VISIBLE_TEXT):
+        for text in self.visible_texts:
             t = fold(text)
             if t in heads and (found is None or len(t) > len(found)):
                 found = t
@@ -199,6 +236,8 @@ class ArticlePage:
             t = text_of(el)
             if t in heads and (found is None or len(t) > len(found)):
                 found = t
+        if found and self.is_section_heading(found, page_title):
+            return None  # "智库动态-发展研究院": the <title> begins with the column's name
         return found
 
     def _date_above(self, first_line: str) -> datetime | None:
@@ -233,10 +272,16 @@ class ArticlePage:
             # (contributors stay: 供稿 names the unit that supplied the story, by design)
             names = getattr(people, role)
             keep = [n for n in names if bylines.is_person(n, host, site_name)]
-            organisations += [
-                n for n in names if n not in keep and n.lower() not in bylines.NOT_NAMES
-            ]
+            if role == "authors":  # a photo or an edit credited to a unit names no source
+                organisations += [
+                    n for n in names if n not in keep and n.lower() not in bylines.NOT_NAMES
+                ]
             setattr(people, role, keep)
+        # The unit that supplied the story (供稿：计算机科学技术学院工会) is its source when
+        # nothing else names one.
+        organisations += [
+            n for n in people.contributors if not bylines.is_person(n, host, site_name)
+        ]
         return organisations
 
     # --- assembly ---------------------------------------------------------------------------
@@ -258,8 +303,17 @@ class ArticlePage:
         seen: set[str] = set()
         for root in body:
             for img in root.iter("img"):
-                src = img.get("src") or img.get("data-src") or img.get("data-original")
-                if not src or src.startswith("data:"):
+                # A lazy-loading theme's src is a placeholder (often a data: URL); the image
+                # itself waits in data-src.
+                src = next(
+                    (
+                        v
+                        for v in (img.get("src"), img.get("data-src"), img.get("data-original"))
+                        if v and not v.lstrip().startswith("data:")
+                    ),
+                    None,
+                )
+                if not src:
                     continue
                 url = urljoin(self.url, src.strip())
                 if url in seen:
@@ -350,6 +404,7 @@ class ArticlePage:
                 people.add("photographers", bylines.split_names(img.credit))
         kept: list[str] = []
         subtitle = self.selected_text("subtitle") or self.subtitle()
+        kicker = self.selected_text("kicker") or self.kicker(title)
         head_zone = 6  # headline, kicker, subtitle and the source line live in the first lines
         for i, line in enumerate(lines):
             if line in caption_lines:
@@ -357,6 +412,8 @@ class ArticlePage:
             if i < head_zone and title and (line == title or (len(line) > 8 and line in title)):
                 continue
             if subtitle and line == subtitle:
+                continue
+            if i < head_zone and kicker and _KICKER_LINE_END.sub("", line) == kicker:
                 continue
             if _DATE_ONLY_LINE.match(line):
                 continue
@@ -388,9 +445,9 @@ class ArticlePage:
         text = "\n".join(kept)
         if not text.strip():
             raise NotAnArticle("empty", "the body has no text")
-        published = parse_date(self.selected_text("published_at"), self.tz) or self._lead_wins(
-            self.published_at(), kept[:3]
-        )
+        published = parse_date(
+            self.selected_text("published_at"), self.tz, self.day_first
+        ) or self._lead_wins(self.published_at(), kept[:3])
         published = published or self._date_above(kept[0])
         updated = parse_date(self.selected_text("updated_at"), self.tz) or self.updated_at()
         organisations = self._people_only(people)
@@ -403,6 +460,7 @@ class ArticlePage:
         article = Article(
             url=self.url,
             canonical_url=self.canonical_url(),
+            kicker=kicker,
             title=title,
             subtitle=subtitle,
             text=text,

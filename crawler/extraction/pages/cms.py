@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cached_property
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extraction import bylines
 from crawler.extraction.article import Attachment
+from crawler.extraction.blocks import sibling_bodies
 from crawler.extraction.dates import find_date, parse_date
+from crawler.extraction.headlines import headline_after
 from crawler.extraction.pages.generic import ReadabilityArticlePage
-from crawler.extraction.text import text_of
+from crawler.extraction.text import fold, text_of
 
 
 class CmsPage(ReadabilityArticlePage):
@@ -34,10 +37,19 @@ class CmsPage(ReadabilityArticlePage):
     MIN_TEXT = 0
 
     def body_elements_of_layout(self) -> list[HtmlElement]:
-        for el in self.BODY(self.tree):
-            if isinstance(el.tag, str) and len(text_of(el)) >= self.MIN_TEXT:
-                return [el]
-        return []
+        return self._layout_body
+
+    @cached_property
+    def _layout_body(self) -> list[HtmlElement]:
+        found = [el for el in self.BODY(self.tree) if isinstance(el.tag, str)]
+        first = next((el for el in found if len(text_of(el)) >= self.MIN_TEXT), None)
+        if first is None:
+            return []
+        if not self.LOOSE:
+            return [first]
+        # A theme's story in several text blocks (Drupal's Layout Builder, text around a pull
+        # quote or a gallery): every body container of the same article, in page order.
+        return sibling_bodies(first, found)
 
     def has_layout_body(self) -> bool:
         return bool(self.body_elements_of_layout())
@@ -48,12 +60,16 @@ class CmsPage(ReadabilityArticlePage):
             return super().body_elements()
         if self.LOOSE:
             self.from_readability = True  # clean its lines as a readability body's
-            self.prune_link_lists(found[0])
+            for el in found:
+                self.prune_link_lists(el)
         return found
 
     def title(self) -> str | None:
+        page_title = fold(self.tree.findtext(".//title"))
         for el in self.HEADLINE(self.tree):
             t = text_of(el)
+            if self.is_section_heading(t, page_title):
+                continue
             if t and len(t) > 3 and el.find(".//a") is None:
                 return t
         return self.headline_from_title() or super().title()
@@ -75,7 +91,7 @@ class CmsPage(ReadabilityArticlePage):
             dt = parse_date(values.get(label), self.tz) if values.get(label) else None
             if dt is not None:
                 return dt
-        return find_date(self.meta_text(), self.tz) or super().published_at()
+        return find_date(self.meta_text(), self.tz, self.day_first) or super().published_at()
 
     def source(self) -> str | None:
         value = self.meta_values().get("来源") or self.meta_values().get("文章来源") or ""
@@ -142,8 +158,11 @@ class VsbPage(CmsPage):
         return values
 
     def title(self) -> str | None:
+        page_title = fold(self.tree.findtext(".//title"))
         for el in self.HEADLINE(self.tree):
             t = text_of(el)
+            if self.is_section_heading(t, page_title):
+                continue
             if t and len(t) > 3 and el.find(".//a") is None:
                 return t
         # The <title> without the site's suffix, where the page shows it (an h3 in the lab
@@ -153,6 +172,8 @@ class VsbPage(CmsPage):
             return visible
         for el in self.tree.iter("h1"):
             t = text_of(el)
+            if self.is_section_heading(t, page_title):
+                return headline_after(el, self.link_texts) or super().title()
             if t and len(t) > 3 and el.find(".//a") is None:
                 return t
         return super().title()

@@ -10,12 +10,14 @@ from functools import cached_property
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
-from readability import Document
 
 from crawler.extraction import bylines
 from crawler.extraction.article import Image, NotAnArticle
+from crawler.extraction.blocks import continuation
 from crawler.extraction.dates import find_date, parse_date
+from crawler.extraction.headlines import headline_after
 from crawler.extraction.pages.base import ArticlePage
+from crawler.extraction.readable import TreeDocument
 from crawler.extraction.text import fold, text_of
 
 logger = logging.getLogger(__name__)
@@ -91,6 +93,8 @@ _DEK_XPATH = etree.XPath(
 )
 
 
+# The class words _DEK_XPATH looks for (its contains() is case-sensitive too).
+_DEK_WORDS = ("subtitle", "standfirst", "dek", "news-excerpt", "subheadline")
 _ITEM_DATE = re.compile(r"\b\d{4}[.\-/]\d{1,2}\b|\b\d{1,2}\s+\d{4}[.\-/]\d{1,2}\b")
 
 
@@ -128,7 +132,7 @@ class ReadabilityArticlePage(ArticlePage):
         try:
             # No url=: readability would rewrite every link in the page absolute (a third of its
             # time); images are resolved against the page URL in `images()` instead.
-            html = Document(self.html).summary(html_partial=True)
+            html = TreeDocument(self.tree).summary(html_partial=True)
         except Exception as exc:  # readability raises bare Unparseable and lxml errors
             logger.debug("readability failed on %s: %s", self.url, exc)
             return None
@@ -145,8 +149,10 @@ class ReadabilityArticlePage(ArticlePage):
         if summary is None:
             return []
         self.from_readability = True
-        self.prune_link_lists(summary)
-        return [summary]
+        body = [summary, *continuation(self.tree, summary)]
+        for el in body:
+            self.prune_link_lists(el)
+        return body
 
     @staticmethod
     def prune_link_lists(root: HtmlElement) -> None:
@@ -237,6 +243,13 @@ class ReadabilityArticlePage(ArticlePage):
         ld = fold(ld) if isinstance(ld, str) else None
         for h1 in self.tree.iter("h1"):
             h = _headline_text(h1)
+            if self.is_section_heading(h, page_title):
+                # The column's name over the page ("智库动态"); the article's own headline is
+                # the next heading (an h3 in the article block).
+                after = headline_after(h1, self.link_texts)
+                if after:
+                    return after
+                continue
             if (
                 h
                 and len(h) > 3
@@ -291,17 +304,29 @@ class ReadabilityArticlePage(ArticlePage):
         ):
             dt = parse_date(cand, self.tz) if isinstance(cand, str) else None
             if dt is not None:
-                return self._local_twin(dt)
+                return self._bare_midnight(self._local_twin(dt))
         labelled, _ = self.page_dates()
         if labelled is not None:
             return labelled
         for xp in _DATE_XPATHS:
             for el in xp(self.tree)[:3]:
                 value = el.get("datetime") or el.get("content") or text_of(el)
-                dt = parse_date(value, self.tz) if value and len(value) < 80 else None
+                dt = (
+                    parse_date(value, self.tz, self.day_first)
+                    if value and len(value) < 80
+                    else None
+                )
                 if dt is not None:
                     return dt
         return None
+
+    def _bare_midnight(self, dt: datetime) -> datetime:
+        """A date without a time that a CMS wrote as midnight UTC ("2019-12-02T00:00:00Z") is
+        that day where the site is, not a moment stamped +00:00."""
+        if dt.utcoffset() != timedelta(0) or (dt.hour, dt.minute, dt.second) != (0, 0, 0):
+            return dt
+        local = dt.replace(tzinfo=self.tz)
+        return local if local.utcoffset() != timedelta(0) else dt
 
     def _local_twin(self, dt: datetime) -> datetime:
         """The same instant as the page shows it, when metadata gives it in UTC (Yoast does)
@@ -322,16 +347,23 @@ class ReadabilityArticlePage(ArticlePage):
         return dt or self.page_dates()[1]
 
     def source(self) -> str | None:
-        # The outlet as it names itself (og:site_name: "Rutgers Today") before the organisation.
-        site_name = self.meta.first("og:site_name")
-        if site_name:
-            return site_name
+        # The outlet as it names itself (og:site_name: "Rutgers Today", "MIT News"); the
+        # institution's own name ("Hertie School", a JSON-LD publisher) is no source line.
         pub = self.meta.jsonld.get("publisher")
-        if isinstance(pub, dict) and isinstance(pub.get("name"), str):
-            return fold(pub["name"]) or None
-        return self.meta.first("application-name")
+        for name in (
+            self.meta.first("og:site_name"),
+            fold(pub["name"])
+            if isinstance(pub, dict) and isinstance(pub.get("name"), str)
+            else None,
+            self.meta.first("application-name"),
+        ):
+            if name and bylines.is_outlet(name):
+                return name
+        return None
 
     def subtitle(self) -> str | None:
+        if not any(word in self.html for word in _DEK_WORDS):
+            return None  # a scan of the page's bytes is cheaper than an XPath over every class
         for el in _DEK_XPATH(self.tree)[:1]:
             t = text_of(el)
             if 10 <= len(t) <= 300:
