@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Bumped when extraction changes in a way that `uninews reprocess` should pick up.
-EXTRACTOR_VERSION = "3"  # 3: kicker, trailer credits, column-name headings, stories in blocks, VSB attachment lists
+EXTRACTOR_VERSION = (
+    "3"  # 3: kicker, trailer credits, column-name headings, stories in blocks, VSB attachment lists
+)
 # (2: visible headlines, people only, CMS meta lines, page offsets)
 # The NotAnArticle reason for a page extraction itself failed on (a bug of ours, not the page's).
 EXTRACTION_FAILED = "extraction_failed"
