@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from tests.crawling import write_site
 
@@ -75,7 +75,28 @@ def site_file(sites_dir: Path, name: str = "tiny", **keys: Any) -> Path:
 Route = Callable[[str], tuple[int, dict[str, str], bytes]]
 
 
-class DynamicSite:
+class _Served:
+    """A threaded HTTP server on a free port of 127.0.0.1, started and stopped by `with`."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class DynamicSite(_Served):
     """A local server whose every answer comes from `route(path)`: (status, headers, body).
 
     For sites no docroot can hold: endless pagination, an endless chain of sitemaps.
@@ -105,24 +126,10 @@ class DynamicSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> DynamicSite:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serve(Handler)
 
 
-class TricklingSite:
+class TricklingSite(_Served):
     """A local server that answers every request with headers, then one byte every `interval`
     seconds of a body it never finishes: each read succeeds, the request never ends."""
 
@@ -152,19 +159,8 @@ class TricklingSite:
                 except OSError:
                     pass  # the client gave up
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> TricklingSite:
-        self._thread.start()
-        return self
+        self._serve(Handler)
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._server.shutdown()
-        self._server.server_close()
+        super().__exit__(*exc)
