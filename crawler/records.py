@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from crawler.extraction import EXTRACTOR_VERSION, NotAnArticle, extract_article
 from storage import RawPage
-from storage.common import Prepared, prepare
+from storage.common import FILL_FIELDS, Prepared, filled_fields, prepare
 
 if TYPE_CHECKING:
     from crawler.sites import Site
@@ -139,16 +139,4 @@ def prepare_page_in_worker(raw: RawPage) -> Prepared | str:
     return prepare_page(raw, _worker_site)
 
 
-# Fields whose fill rate a run records (`uninews status` flags a site whose rates fall: a layout
-# changed). Text counts when it has 200 characters or more.
-FILL_FIELDS = ("title", "published_at", "authors", "source", "text", "images")
-
-
-def filled_fields(record: dict[str, Any]) -> list[str]:
-    """The FILL_FIELDS a record has."""
-    out = []
-    for name in FILL_FIELDS:
-        value = record.get(name)
-        if (len(value or "") >= 200) if name == "text" else bool(value):
-            out.append(name)
-    return out
+__all__ = ["FILL_FIELDS", "build_record", "extract_record", "filled_fields", "prepare_page"]

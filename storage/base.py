@@ -261,6 +261,10 @@ class ArchiveStore(Protocol):
     def count(self, site: str | None = None) -> int:
         """How many articles are archived."""
 
+    def fill_counts(self, site: str) -> dict[str, int]:
+        """Of the site's current records, how many have each of `common.FILL_FIELDS` (text: of
+        `common.TEXT_FILLED` characters or more), and `articles`: how many there are."""
+
     def site_names(self) -> list[str]:
         """The sites that have articles, sorted: cheap (an index walk), unlike `stats`."""
 

@@ -137,6 +137,22 @@ def with_changes(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return versions
 
 
+# Fields whose fill rate runs record and dashboards show (`uninews status` flags a site whose
+# rates fall: a layout changed). Text counts when it has TEXT_FILLED characters or more.
+FILL_FIELDS = ("title", "published_at", "authors", "source", "text", "images")
+TEXT_FILLED = 200
+
+
+def filled_fields(record: dict[str, Any]) -> list[str]:
+    """The FILL_FIELDS a record has."""
+    out = []
+    for name in FILL_FIELDS:
+        value = record.get(name)
+        if (len(value or "") >= TEXT_FILLED) if name == "text" else bool(value):
+            out.append(name)
+    return out
+
+
 def is_substantial(record: dict[str, Any]) -> bool:
     """Whether the body is long enough that equal content means the same article."""
     return len(record.get("text") or "") >= 80

@@ -31,6 +31,8 @@ from storage.base import (
     StoreResult,
 )
 from storage.common import (
+    FILL_FIELDS,
+    TEXT_FILLED,
     Prepared,
     decompress,
     fetched_earlier,
@@ -919,6 +921,26 @@ class SQLiteStore(SQLiteBlobs):
             yield rec, out
 
     @_guarded
+    @_guarded
+    def fill_counts(self, site: str) -> dict[str, int]:
+        filled = {
+            "title": "COALESCE(json_extract(record, '$.title'), '') != ''",
+            "published_at": "COALESCE(json_extract(record, '$.published_at'), '') != ''",
+            "authors": "COALESCE(json_array_length(record, '$.authors'), 0) > 0",
+            "source": "COALESCE(json_extract(record, '$.source'), '') != ''",
+            "text": f"length(COALESCE(json_extract(record, '$.text'), '')) >= {TEXT_FILLED}",
+            "images": "COALESCE(json_array_length(record, '$.images'), 0) > 0",
+        }
+        sums = ", ".join(f"SUM({filled[f]})" for f in FILL_FIELDS)
+        with self._read_lock:
+            row = self._db.execute(
+                f"SELECT COUNT(*), {sums} FROM articles WHERE site = ?", (site,)
+            ).fetchone()
+        return {
+            "articles": row[0],
+            **{f: int(n or 0) for f, n in zip(FILL_FIELDS, row[1:], strict=True)},
+        }
+
     def stats(self) -> list[dict[str, Any]]:
         with self._lock:
             extra = (

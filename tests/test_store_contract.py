@@ -544,3 +544,15 @@ def test_a_versions_time_is_when_it_was_first_seen_and_never_moves(store: Any) -
     store.upsert(rec(url, title="改过的标题", fetched_at="2026-11-09T00:00:00Z"))
     after = [(v["version"], v["first_seen"]) for v in store.versions(store.get(url)["id"])]
     assert after == before
+
+
+def test_fill_counts_are_the_archives_not_a_runs(store: Any) -> None:
+    long = BODY * 2  # over 200 characters
+    store.upsert(rec("http://x.edu/f/1.htm", text=long))
+    store.upsert(rec("http://x.edu/f/2.htm", text="短讯：明日停电。" + BODY[:20], authors=[]))
+    store.upsert(rec("http://x.edu/f/3.htm", text=long + "三", source=None, images=[{"url": "u"}]))
+    store.upsert(rec("http://y.edu/1.htm", site="other"))
+    got = store.fill_counts("example")
+    assert got == {"articles": 3, "title": 3, "published_at": 3, "authors": 2, "source": 2,
+                   "text": 2, "images": 1}  # fmt: skip
+    assert store.fill_counts("nowhere")["articles"] == 0
