@@ -201,7 +201,12 @@ DRIFT_MIN_ARTICLES = 5
 def fill_drift(runs: list[RunRecord]) -> list[dict[str, Any]]:
     """Fields whose fill rate in the latest run that extracted articles fell sharply against
     the runs before it (their median): the site's layout probably changed."""
-    rated = [r for r in runs if r.counts.get("extracted", 0) >= DRIFT_MIN_ARTICLES]
+    # Crawls only: a revisit re-reads a few old articles, not a sample of what the site publishes.
+    rated = [
+        r
+        for r in runs
+        if r.kind != "revisit" and r.counts.get("extracted", 0) >= DRIFT_MIN_ARTICLES
+    ]
     if len(rated) < 2:
         return []
     latest, history = rated[0], rated[1:]

@@ -285,3 +285,18 @@ def test_every_standby_daemon_is_listed(store: ArchiveStore, sites_dir: Path) ->
     doc = json.loads(status(store, sites_dir, "json"))
     assert [s["pid"] for s in doc["daemon"]["standbys"]] == [101, 102]
     lease.release()
+
+
+def test_a_revisits_handful_of_articles_never_flags_a_layout_change() -> None:
+    from scheduler.status import fill_drift
+    from storage import RunRecord
+
+    def run(kind: str, extracted: int, titles: int) -> RunRecord:
+        counts = {"extracted": extracted, "filled_title": titles, "filled_published_at": extracted,
+                  "filled_text": extracted}  # fmt: skip
+        return RunRecord(site="x", started_at="2026-11-20T00:00:00Z", kind=kind, counts=counts)
+
+    crawls = [run("crawl", 20, 20) for _ in range(3)]
+    # Newest first: a revisit whose old articles lack titles, then the site's usual crawls.
+    assert fill_drift([run("revisit", 8, 0), *crawls]) == []
+    assert fill_drift([run("crawl", 8, 0), *crawls])[0]["field"] == "title"

@@ -157,7 +157,10 @@ def test_sites_dashboard_has_months_runs_and_fill_rates(web: tuple[httpx.Client,
     assert len(bars) == 31  # every month from 2016-03 to 2018-09, empty ones too
     assert sum(int(n) for _, n in bars) == 3
     text = _text(page.text)
-    assert "authors 80%" in text and "title 100%" in text
+    # Archive-wide, then the last crawl (the later revisit of one article is not the site's).
+    assert "Archive (3 articles)" in text
+    assert "authors 100% 80% 80%" in text and "title 100% 100% 100%" in text
+    assert "source 33% 0% 0%" in text
     assert re.search(r"2026-11-20 00:00:00 crawl ok 3 1 0", text), text
     assert "Schedule:" in text  # the packaged tsinghua site file gives one
     assert client.get("/sites/nowhere").status_code == 404
@@ -188,6 +191,8 @@ def test_the_json_api(web: tuple[httpx.Client, Archive]) -> None:
         stats["runs"][0]["counts"]["inserted"] == 4
         and stats["fill_rates"]["title"]["last_run"] == 1.0
     )
+    authors = client.get("/api/sites/tsinghua/stats").json()["fill_rates"]["authors"]
+    assert authors == {"archive": 1.0, "last_run": 0.8, "median": 0.8}
     spec = client.get("/api/openapi.json").json()
     assert {"/api/search", "/api/articles/{article_id}", "/api/articles/{article_id}/versions",
             "/api/sites", "/api/sites/{name}/stats"} <= set(spec["paths"])  # fmt: skip

@@ -120,6 +120,10 @@ def populate(store: ArchiveStore) -> Archive:
         counts = {"inserted": inserted, "new_version": 1, "errors": 0, "extracted": 5}
         counts |= {"filled_title": 5, "filled_published_at": 5, "filled_authors": 4}
         store.finish_run(run_id, "ok", counts, None)
+    # A later revisit of one article: its rates are not the site's.
+    revisit = RunRecord(site="tsinghua", started_at="2026-11-21T00:00:00.000000Z", kind="revisit")
+    run_id = store.start_run(revisit)
+    store.finish_run(run_id, "ok", {"extracted": 1, "filled_title": 1, "filled_authors": 1}, None)
     return Archive(ids)
 
 

@@ -108,8 +108,9 @@ class SiteStats(BaseModel):
     months: list[Month]
     runs: list[dict[str, Any]] = Field(description="the last 20 runs, newest first")
     fill_rates: dict[str, dict[str, float | None]] = Field(
-        description="per field: its share of the articles of the last run that extracted"
-        " any, and the median over the last 20 runs"
+        description="per field: its share of the archive's articles (`archive`), of the"
+        " articles of the last crawl that extracted any (`last_run`; revisits are not"
+        " counted), and the median over the last crawls of the last 20 runs"
     )
     status: dict[str, Any] = Field(description="schedule, next run, last run (uninews status)")
     daemon: dict[str, Any]

@@ -207,6 +207,7 @@ class SiteView:
     months: list[dict[str, Any]] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
     fill_rates: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    archive_articles: int = 0
     status: dict[str, Any] = field(default_factory=dict)
     daemon: dict[str, Any] = field(default_factory=dict)
 
@@ -251,13 +252,18 @@ def site_view(
         {**r.as_dict(), "seconds": None if (s := r.seconds()) is None else round(s, 1)}
         for r in runs
     ]
-    rated = [r for r in runs if r.counts.get("extracted")]
+    # The archive's own rates, and the last crawls' (never a revisit's: a handful of old
+    # articles checked again is not what the site publishes now).
+    archive = store.fill_counts(name)
+    rated = [r for r in runs if r.counts.get("extracted") and r.kind != "revisit"]
     for f in FILL_FIELDS:
         shares = [r.counts.get(f"filled_{f}", 0) / r.counts["extracted"] for r in rated]
         view.fill_rates[f] = {
+            "archive": round(archive[f] / archive["articles"], 3) if archive["articles"] else None,
             "last_run": round(shares[0], 3) if shares else None,
             "median": round(statistics.median(shares), 3) if shares else None,
         }
+    view.archive_articles = archive["articles"]
     view.status = row or {}
     view.daemon = status["daemon"]
     return view
