@@ -921,7 +921,6 @@ class SQLiteStore(SQLiteBlobs):
             yield rec, out
 
     @_guarded
-    @_guarded
     def fill_counts(self, site: str) -> dict[str, int]:
         filled = {
             "title": "COALESCE(json_extract(record, '$.title'), '') != ''",
@@ -941,6 +940,7 @@ class SQLiteStore(SQLiteBlobs):
             **{f: int(n or 0) for f, n in zip(FILL_FIELDS, row[1:], strict=True)},
         }
 
+    @_guarded
     def stats(self) -> list[dict[str, Any]]:
         with self._lock:
             extra = (
