@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from crawler.discover import Fetcher, fill_rates
 from crawler.extraction import NotAnArticle, extract_article
 from crawler.extraction.article import Article
-from crawler.listing import article_links
+from crawler.listing import Capped, article_links
 from crawler.listing_misses import unmatched_links
 from crawler.run import unmatched_line
 from crawler.sites import Site
@@ -79,9 +79,10 @@ def check_site(
             report.empty_listings.append(listing)
             continue
         tree = page.tree
-        missed = unmatched_links(tree, listing, site)
+        cap = Capped(listing, site)
+        links = article_links(tree, listing, site, cap)[:sample]
+        missed = unmatched_links(tree, listing, site, cap)
         report.unmatched += [u for u in missed if u not in report.unmatched]
-        links = article_links(tree, listing, site)[:sample]
         if not links:
             report.empty_listings.append(listing)
         for link in links:

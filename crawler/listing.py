@@ -216,6 +216,7 @@ class Capped:
         self.skipped = 0
         self.slow = False
         self._spent = 0.0
+        self._verdicts: dict[str, bool] = {}  # a link asked about twice costs one match
 
     def take(self) -> bool:
         """Whether there is room for one more link (or sitemap entry); counts those left out."""
@@ -226,9 +227,12 @@ class Capped:
         return True
 
     def is_article_url(self, url: str) -> bool:
+        if url in self._verdicts:
+            return self._verdicts[url]
         start = time.perf_counter()
         try:
-            return self.site.is_article_url(url)
+            verdict = self._verdicts[url] = self.site.is_article_url(url)
+            return verdict
         finally:
             self._spent += time.perf_counter() - start
             self.slow = self.slow or self._spent > MATCH_BUDGET

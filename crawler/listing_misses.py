@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 
 from crawler.extraction.text import text_of
-from crawler.listing import _ITEM_TAGS, _item_date, links, next_page
+from crawler.listing import _ITEM_TAGS, Capped, _item_date, links, next_page
 from crawler.sites import Site
 
 EXAMPLES = 5  # unmatched links a run keeps to name
@@ -25,8 +25,16 @@ def _item(a: HtmlElement) -> HtmlElement | None:
     return next((x for x in a.iterancestors() if x.tag in _ITEM_TAGS), None)
 
 
-def unmatched_links(tree: HtmlElement, page_url: str, site: Site) -> list[str]:
-    """URLs of links in the page's list of news that `site.is_article_url` rejects, each once."""
+def unmatched_links(
+    tree: HtmlElement, page_url: str, site: Site, cap: Capped | None = None
+) -> list[str]:
+    """URLs of links in the page's list of news that `site.is_article_url` rejects, each once.
+
+    `cap`: the page's own, from reading its article links: its verdicts are reused, and a page
+    not read whole (past UNINEWS_MAX_LINKS, or matching past its time budget) is not judged."""
+    cap = cap or Capped(page_url, site)
+    if cap.slow or cap.skipped:
+        return []
     found = list(links(tree, page_url))
     own = [
         (a, url)
@@ -37,7 +45,7 @@ def unmatched_links(tree: HtmlElement, page_url: str, site: Site) -> list[str]:
     lists: set[HtmlElement] = set()
     for a, url in own:
         item = _item(a)
-        if item is not None and item.getparent() is not None and site.is_article_url(url):
+        if item is not None and item.getparent() is not None and cap.is_article_url(url):
             lists.add(item.getparent())
     if not lists:
         dated: dict[HtmlElement, int] = {}
@@ -57,7 +65,7 @@ def unmatched_links(tree: HtmlElement, page_url: str, site: Site) -> list[str]:
         item = _item(a)
         if item is None or item.getparent() not in lists:
             continue
-        if site.is_article_url(url):
+        if cap.is_article_url(url):
             matched.add(item)
         elif url not in (pager, page_url):
             length = len(text_of(a))

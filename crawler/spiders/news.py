@@ -471,10 +471,11 @@ class NewsSpider(scrapy.Spider):
         page = self._page(listing, page_no)
         chain = self.chains[listing]
         tree = lxml.html.document_fromstring(response.text or "<html></html>")
-        items = article_links(tree, origin, self.site, self._cap(origin))
+        cap = self._cap(origin)
+        items = article_links(tree, origin, self.site, cap)
         if not items:
             logger.warning("No article links on listing page %s", origin)
-        self._count_unmatched(tree, origin)
+        self._count_unmatched(tree, origin, cap)
         fresh = [i.url for i in items if i.url not in chain.listed]
         chain.listed.update(fresh)
         chain.empty = 0 if fresh else chain.empty + 1
@@ -537,9 +538,10 @@ class NewsSpider(scrapy.Spider):
                 yield nxt
         self._advance(listing, page_no)
 
-    def _count_unmatched(self, tree: lxml.html.HtmlElement, origin: str) -> None:
+    def _count_unmatched(self, tree: lxml.html.HtmlElement, origin: str, cap: Capped) -> None:
         """Count (once each) the links of the page's list of news that article_url rejects."""
-        missed = [u for u in unmatched_links(tree, origin, self.site) if u not in self.unmatched]
+        found = unmatched_links(tree, origin, self.site, cap)
+        missed = [u for u in found if u not in self.unmatched]
         if not missed:
             return
         self.unmatched.update(dict.fromkeys(missed))
