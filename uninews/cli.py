@@ -58,24 +58,24 @@ def build_parser() -> argparse.ArgumentParser:
         _verbosity(sp, top=False)
         return sp
 
-    def crawl_opts(sp: argparse.ArgumentParser) -> None:
+    def crawl_opts(sp: argparse.ArgumentParser, pages: str) -> None:
         opt.site(sp)
         opt.store(sp)
         opt.sites_dir(sp)
-        opt.max_pages(sp)
+        opt.max_pages(sp, pages)
         opt.base_url(sp, "crawl a mirror or local copy instead of the live site")
         opt.settings(sp)
         sp.add_argument("--run-id", help=argparse.SUPPRESS)
         sp.add_argument("--node", help=argparse.SUPPRESS)  # the Scrapyd node it was sent to
 
     sp = add("crawl", "crawl a site for new and changed articles (incremental)")
-    crawl_opts(sp)
+    crawl_opts(sp, "until a page brings nothing new; with --full, every page")
     sp.add_argument(
         "--full", action="store_true", help="walk every listing page, not just until nothing is new"
     )
 
     sp = add("backfill", "fetch a site's history over a date range; resumes where it stopped")
-    crawl_opts(sp)
+    crawl_opts(sp, "back to --since")
     opt.since_until(sp, since_required=True)
     sp.add_argument("--refetch", action="store_true", help="fetch articles already archived too")
     sp.add_argument(

@@ -198,12 +198,13 @@ def old_site_option(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--site", dest="site_option", metavar="SITE", help=argparse.SUPPRESS)
 
 
-def max_pages(sp: argparse.ArgumentParser) -> None:
+def max_pages(sp: argparse.ArgumentParser, default: str) -> None:
+    """`--max-pages N`: how many listing pages; `default` says how far a crawl goes without."""
     sp.add_argument(
         "--max-pages",
         type=positive_arg,
         metavar="N",
-        help="listing pages per listing, at most (default: until nothing is new, or all)",
+        help=f"listing pages per listing, at most (default: {default})",
     )
 
 
