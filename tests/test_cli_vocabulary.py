@@ -235,6 +235,8 @@ def _statuses(help_text: str) -> set[int]:
         ("show", {0, 1, 2, 130}),
         ("search", {0, 1, 2, 130}),
         ("sites check", {0, 1, 2, 130}),
+        ("export", {0, 1, 2, 130}),
+        ("import-warc", {0, 1, 2, 130}),
     ],
 )
 def test_each_command_lists_only_the_statuses_it_returns(command: str, statuses: set[int]) -> None:
@@ -244,11 +246,21 @@ def test_each_command_lists_only_the_statuses_it_returns(command: str, statuses:
     if command != "extract":
         assert "not an article" not in flat
     if command not in ("crawl", "backfill"):
-        assert "a crawl that failed" not in flat and "rerun it" not in flat
+        assert "a crawl that failed" not in flat
+    if command not in ("crawl", "backfill", "import-warc"):
+        assert "rerun it" not in flat
     if command in ("show", "search", "extract"):
         assert "invalid site file" not in flat or command == "extract"
     if command == "extract":
         assert "a store that cannot be used" not in flat
+
+
+def test_every_command_has_its_own_exit_statuses() -> None:
+    from uninews.options import COMMAND_EXITS
+
+    assert set(COMMAND_EXITS) == set(_subparsers(build_parser()))
+    assert "a full disk" in _help("export") and "a full disk" not in _help("search")
+    assert "rerun it" in _help("import-warc") and "rerun it" not in _help("reprocess")
 
 
 def test_extract_returns_the_3_its_help_promises(
