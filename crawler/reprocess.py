@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from crawler.records import extract_record
-from crawler.sites import SiteError, load_sites
+from crawler.sites import SiteError, load_sites, where_sites
 from storage import ArchiveStore, RecordError
 
 logger = logging.getLogger(__name__)
@@ -23,7 +23,8 @@ def reprocess(
     """Counts of outcomes: new_version where the record changed, unchanged elsewhere."""
     sites = load_sites(sites_dir)
     if site and site not in sites:
-        raise SiteError(f"unknown site {site!r} (known: {', '.join(sorted(sites))})")
+        known = ", ".join(sorted(sites))
+        raise SiteError(f"unknown site {site!r} (known: {known}); {where_sites(sites_dir)}")
     counts: Counter[str] = Counter()
     started = last = time.monotonic()
     for record, raw in store.raw_pages(site=site, since=since):

@@ -675,4 +675,10 @@ def get_site(name: str, sites_dir: Path | None = None) -> Site:
     if errors:
         raise errors[0]  # the site may be the broken one
     known = ", ".join(sorted(sites)) or "none"
-    raise SiteError(f"unknown site {name!r} (known: {known})")
+    raise SiteError(f"unknown site {name!r} (known: {known}); {where_sites(sites_dir)}")
+
+
+def where_sites(sites_dir: Path | None) -> str:
+    """Where site files are looked up, for an error about a site that is not there."""
+    more = str(sites_dir) if sites_dir else "--sites-dir DIR or $UNINEWS_SITES_DIR (neither given)"
+    return f"site files are read from {packaged_sites()} and from {more}"

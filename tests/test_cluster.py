@@ -59,7 +59,7 @@ def test_spider_arguments_become_the_uninews_command_line() -> None:
         "crawl", "t", "--full", "--store", "sqlite:///x.db",
     ]  # fmt: skip
     assert uninews_argv({"site": "t", "mode": "revisit", "max_pages": "5"}, {}) == [
-        "revisit", "t", "--max", "5",
+        "revisit", "t", "--limit", "5",
     ]  # fmt: skip
     with pytest.raises(UsageError, match="unknown spider argument"):
         uninews_argv({"site": "t", "store": "mongodb://u:secret@h/db"}, {})

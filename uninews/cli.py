@@ -14,12 +14,12 @@ import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import closing
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from storage.blobs import human_size, with_archived
+from uninews import options as opt
 from uninews import output
 
 logger = logging.getLogger(__name__)
@@ -29,65 +29,8 @@ class UsageError(Exception):
     """Bad input from the user; printed as one line, exit status 2."""
 
 
-def _date(value: str) -> str:
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"bad date {value!r}: use YYYY-MM-DD") from None
-
-
-def _port(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
-    if not 0 < n < 65536:
-        raise argparse.ArgumentTypeError(f"not a port number: {value!r} (1 to 65535)")
-    return n
-
-
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
-    return n
-
-
-MAX_LIMIT = 10**9  # beyond any archive; SQLite's integers stop at 2**63
-
-
-def _limit(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"{value} is below 0 (0: all)")
-    if n > MAX_LIMIT:
-        raise argparse.ArgumentTypeError(f"{value} is too large: at most {MAX_LIMIT:,} (0: all)")
-    return n
-
-
-def _setting(value: str) -> tuple[str, str]:
-    key, sep, val = value.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {value!r}")
-    return key, val
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        # One line, like every other error, instead of argparse's usage dump.
-        self.exit(2, f"uninews: error: {message} (see: {self.prog} --help)\n")
-
-
-EXIT_CODES = """exit status: 0 done; 1 a store that cannot be used, or a crawl that failed or was
-skipped (another crawl of the site was running); 2 bad input (unknown site, bad date, invalid
-site file); 3 `extract`: the page is not an article; 130 interrupted (rerun it: it finishes
-the job without duplicates)."""
+# Every command's statuses; each command's --help lists only its own.
+EXIT_CODES = opt.exit_text() + " Each command's --help lists its own."
 
 
 def _verbosity(parser: argparse.ArgumentParser, top: bool) -> None:
@@ -103,68 +46,37 @@ def _verbosity(parser: argparse.ArgumentParser, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="uninews", description=__doc__, epilog=EXIT_CODES)
+    p = opt.Parser(prog="uninews", description=__doc__, epilog=EXIT_CODES)
     _verbosity(p, top=True)
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    sub = p.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=opt.Parser
+    )
 
-    def add(name: str, help: str) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help, description=help, epilog=EXIT_CODES)
+    def add(name: str, help: str, **kwargs: Any) -> argparse.ArgumentParser:
+        epilog = opt.exit_text(opt.COMMAND_EXITS[name])
+        sp = sub.add_parser(name, help=help, description=help, epilog=epilog, **kwargs)
         _verbosity(sp, top=False)
         return sp
 
-    def store_opt(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
-            "--store",
-            metavar="URI",
-            help="sqlite:///PATH or mongodb://HOST[:PORT]/DB (default: $UNINEWS_STORE, else "
-            "sqlite under ~/.local/share/uninews)",
-        )
-
-    def sites_opt(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
-            "--sites-dir",
-            metavar="DIR",
-            type=Path,
-            default=Path(os.environ["UNINEWS_SITES_DIR"])
-            if os.environ.get("UNINEWS_SITES_DIR")
-            else None,
-            help="more site files (YAML); default: $UNINEWS_SITES_DIR",
-        )
-
-    def crawl_opts(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("site", help="site name (see: uninews sites)")
-        store_opt(sp)
-        sites_opt(sp)
-        sp.add_argument(
-            "--max-pages", type=_positive, metavar="N", help="listing pages per listing, at most"
-        )
-        sp.add_argument(
-            "--base-url",
-            metavar="URL",
-            help="crawl a mirror or local copy instead of the live site",
-        )
-        sp.add_argument(
-            "-s",
-            "--set",
-            action="append",
-            type=_setting,
-            default=[],
-            metavar="KEY=VALUE",
-            help="override a Scrapy setting (e.g. -s DOWNLOAD_DELAY=2)",
-        )
+    def crawl_opts(sp: argparse.ArgumentParser, pages: str) -> None:
+        opt.site(sp)
+        opt.store(sp)
+        opt.sites_dir(sp)
+        opt.max_pages(sp, pages)
+        opt.base_url(sp, "crawl a mirror or local copy instead of the live site")
+        opt.settings(sp)
         sp.add_argument("--run-id", help=argparse.SUPPRESS)
         sp.add_argument("--node", help=argparse.SUPPRESS)  # the Scrapyd node it was sent to
 
     sp = add("crawl", "crawl a site for new and changed articles (incremental)")
-    crawl_opts(sp)
+    crawl_opts(sp, "until a page brings nothing new; with --full, every page")
     sp.add_argument(
         "--full", action="store_true", help="walk every listing page, not just until nothing is new"
     )
 
     sp = add("backfill", "fetch a site's history over a date range; resumes where it stopped")
-    crawl_opts(sp)
-    sp.add_argument("--since", type=_date, required=True, metavar="YYYY-MM-DD")
-    sp.add_argument("--until", type=_date, metavar="YYYY-MM-DD")
+    crawl_opts(sp, "back to --since")
+    opt.since_until(sp, since_required=True)
     sp.add_argument("--refetch", action="store_true", help="fetch articles already archived too")
     sp.add_argument(
         "--restart", action="store_true", help="ignore saved progress and start from page 1"
@@ -174,23 +86,22 @@ def build_parser() -> argparse.ArgumentParser:
         "revisit",
         "check archived articles again for edits and withdrawals (conditional requests)",
     )
-    sp.add_argument("site", help="site name (see: uninews sites)")
-    store_opt(sp)
-    sites_opt(sp)
+    opt.site(sp)
+    opt.store(sp)
+    opt.sites_dir(sp)
     which = sp.add_mutually_exclusive_group()
     which.add_argument(
         "--due", action="store_true", help="those due by the site's policy (default)"
     )
     which.add_argument("--all", action="store_true", help="every archived article of the site")
     which.add_argument(
-        "--since", type=_date, metavar="YYYY-MM-DD", help="those published on or after"
+        "--since", type=opt.date_arg, metavar="YYYY-MM-DD", help="those published on or after"
     )
-    sp.add_argument("--max", type=_positive, metavar="N", help="at most N articles")
-    sp.add_argument("--base-url", metavar="URL", help="fetch from a mirror or local copy")
-    sp.add_argument(
-        "-s", "--set", action="append", type=_setting, default=[], metavar="KEY=VALUE",
-        help="override a Scrapy setting",
-    )  # fmt: skip
+    opt.limit(
+        sp, "at most N articles (default: all those chosen)", type=opt.positive_arg, old="--max"
+    )
+    opt.base_url(sp)
+    opt.settings(sp)
     sp.add_argument("--run-id", help=argparse.SUPPRESS)
     sp.add_argument("--node", help=argparse.SUPPRESS)
 
@@ -201,57 +112,60 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("file", help="HTML file, or - for standard input")
     sp.add_argument("--url", required=True, help="the URL the page was served at")
-    sp.add_argument("--site", help="apply this site's timezone, layout and selectors")
-    sites_opt(sp)
-    sp.add_argument("--format", choices=("json", "text"), default="json")
+    opt.site_filter(
+        sp, "apply this site's timezone, layout and selectors (default: generic extraction)"
+    )
+    opt.sites_dir(sp)
+    opt.output_format(sp, ("json", "text"))
 
     sp = add("search", "find archived articles; newest first")
     sp.add_argument("text", nargs="?", help="keywords (Chinese or English); all must occur")
-    store_opt(sp)
-    sp.add_argument("--site")
-    sp.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="published on or after")
-    sp.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="published on or before")
+    opt.store(sp)
+    opt.site_filter(sp)
+    opt.since_until(sp)
     sp.add_argument("--author", help="anyone in the byline (reporter, photographer, editor …)")
     sp.add_argument(
         "--changed-since",
-        type=_date,
+        type=opt.date_arg,
         metavar="YYYY-MM-DD",
         help="articles edited since (a new version stored on or after)",
     )
     sp.add_argument("--withdrawn", action="store_true", help="articles found withdrawn")
-    sp.add_argument("--limit", type=_limit, default=20, help="at most N results (0: all)")
-    sp.add_argument("--format", choices=output.FORMATS, default="table")
+    opt.limit(sp, "at most N results (default 20; 0: all)", default=20)
+    opt.output_format(sp, output.FORMATS)
 
     sp = add("show", "print one archived article")
     sp.add_argument("id", metavar="ID|URL")
-    store_opt(sp)
-    sp.add_argument("--format", choices=("text", "json"), default="text")
+    opt.store(sp)
+    opt.output_format(sp, ("text", "json"))
     sp.add_argument("--versions", action="store_true", help="list every version and what changed")
     sp.add_argument(
         "--diff", action="store_true", help="what changed between a version and the one before"
     )
     sp.add_argument(
-        "--version", type=_positive, metavar="N", help="with --diff: version N (default: latest)"
+        "--version",
+        type=opt.positive_arg,
+        metavar="N",
+        help="with --diff: version N (default: latest)",
     )
 
     sp = add("stats", "per site: articles, earliest and latest publish date, last crawl")
-    store_opt(sp)
-    sp.add_argument("--format", choices=("table", "json"), default="table")
+    opt.store(sp)
+    opt.site_filter(sp, "this site's row only")
+    opt.output_format(sp, ("table", "json"))
 
     sp = add(
         "export",
         "stream every record (or one site's, or a publish-date range); --format warc writes"
         " the raw pages as a WARC file for web archives",
     )
-    store_opt(sp)
-    sp.add_argument("--site")
-    sp.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="published on or after")
-    sp.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="published on or before")
-    sp.add_argument(
-        "--format",
-        choices=("jsonl", "csv", "json", "warc"),
-        default="jsonl",
-        help="warc: every kept fetch (request, response, revisit) and each record as metadata;"
+    opt.store(sp)
+    opt.site_filter(sp)
+    opt.since_until(sp)
+    opt.output_format(
+        sp,
+        ("jsonl", "csv", "json", "warc"),
+        "warc: every kept fetch (request, response, revisit) and each record as metadata;"
         " WARC/1.1, gzip per record",
     )
     sp.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
@@ -261,22 +175,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sp = add("reprocess", "re-extract archived raw pages with the current extractor (no network)")
-    store_opt(sp)
-    sites_opt(sp)
-    sp.add_argument("--site")
+    opt.store(sp)
+    opt.sites_dir(sp)
+    opt.site_filter(sp, "this site's articles only (default: every site's)")
     sp.add_argument(
-        "--since", type=_date, metavar="YYYY-MM-DD", help="articles published on or after"
+        "--since",
+        type=opt.date_arg,
+        metavar="YYYY-MM-DD",
+        help="articles published on or after (default: all)",
     )
 
     sp = add(
         "import-warc",
         "extract a site's articles from WARC/ARC files (Heritrix, browsertrix, Archive-It,"
         " Common Crawl, uninews) and store them as a crawl would; resumes where it stopped",
+        usage="uninews import-warc [options] SITE FILE [FILE ...]",
     )
-    sp.add_argument("files", nargs="+", metavar="FILE", help=".warc, .warc.gz, .arc or .arc.gz")
-    sp.add_argument("--site", required=True, help="the site whose articles to take")
-    store_opt(sp)
-    sites_opt(sp)
+    opt.site(sp, help="the site whose articles to take (see: uninews sites)")
+    # nargs="*": with the old `FILE… --site SITE`, SITE above holds the first file.
+    sp.add_argument(
+        "files", nargs="*", metavar="FILE", help=".warc, .warc.gz, .arc or .arc.gz (one or more)"
+    )
+    opt.old_site_option(sp)
+    opt.store(sp)
+    opt.sites_dir(sp)
     sp.add_argument(
         "--dry-run", action="store_true", help="report what would be stored; store nothing"
     )
@@ -289,10 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
         "the archive in a browser: search, articles with their versions, site dashboards,"
         " and a JSON API (read-only)",
     )
-    store_opt(sp)
-    sites_opt(sp)
+    opt.store(sp)
+    opt.sites_dir(sp)
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    sp.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    sp.add_argument("--port", type=opt.port_arg, default=8000, help="port (default 8000)")
     sp.add_argument(
         "--token",
         default=os.environ.get("UNINEWS_TOKEN") or None,
@@ -301,48 +223,56 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sp = add("sites", "list the known sites; `sites discover URL`, `sites check SITE`")
-    sites_opt(sp)
-    sp.add_argument("--format", choices=("table", "json"), default="table")
-    ssub = sp.add_subparsers(dest="sites_command", metavar="ACTION", parser_class=_Parser)
+    opt.sites_dir(sp)
+    opt.output_format(sp, ("table", "json"))
+    ssub = sp.add_subparsers(dest="sites_command", metavar="ACTION", parser_class=opt.Parser)
     dp = ssub.add_parser(
         "discover",
         help="propose a site file from a university's home page (or a news page)",
         description="Find the news columns, the article URL pattern, the pagination, the CMS and"
         " the timezone from a home page; check a few articles; write a commented site file.",
+        epilog=opt.exit_text(opt.COMMAND_EXITS["sites discover"]),
     )
     _verbosity(dp, top=False)
     dp.add_argument("url", help="the home page (or any page of the news section)")
-    dp.add_argument("--base-url", metavar="URL", help="fetch from a mirror or local copy")
+    opt.base_url(dp)
     dp.add_argument("--name", help="the site's name (default: from the host)")
-    dp.add_argument("-o", "--output", metavar="FILE", help="write the site file here")
-    dp.add_argument("--force", action="store_true", help="replace FILE if it exists")
     dp.add_argument(
-        "--delay", type=float, default=1.0, metavar="SECONDS", help="pause between requests"
+        "-o", "--output", metavar="FILE", help="write the site file here (default: standard output)"
     )
+    dp.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    opt.delay(dp)
     cp = ssub.add_parser(
         "check",
         help="extract recent articles of every listing and print per-field fill rates",
         description="The tool to run after a site's redesign: fetch the newest articles of each"
         " listing and report how many have a title, date, authors, source, text and images.",
+        epilog=opt.exit_text(opt.COMMAND_EXITS["sites check"]),
     )
     _verbosity(cp, top=False)
-    cp.add_argument("site")
-    sites_opt(cp)
-    cp.add_argument("--sample", type=_positive, default=5, metavar="N", help="articles per listing")
-    cp.add_argument("--base-url", metavar="URL", help="fetch from a mirror or local copy")
-    cp.add_argument("--delay", type=float, default=1.0, metavar="SECONDS")
-    cp.add_argument("--format", choices=("table", "json"), default="table")
+    opt.site(cp)
+    opt.sites_dir(cp)
+    opt.limit(
+        cp, "articles per listing (default 5)", default=5, type=opt.positive_arg, old="--sample"
+    )
+    opt.base_url(cp)
+    opt.delay(cp)
+    opt.output_format(cp, ("table", "json"))
 
     sp = add("daemon", "run scheduled crawls forever (foreground; stop with SIGTERM)")
-    store_opt(sp)
-    sites_opt(sp)
-    sp.add_argument("--only", metavar="SITE,…", help="schedule only these sites")
+    opt.store(sp)
+    opt.sites_dir(sp)
+    sp.add_argument("--only", metavar="SITE,…", help="schedule only these sites (default: all)")
     sp.add_argument(
-        "--max-parallel", type=_positive, default=2, metavar="N", help="crawls at once (default 2)"
+        "--max-parallel",
+        type=opt.positive_arg,
+        default=2,
+        metavar="N",
+        help="crawls at once (default 2)",
     )
     sp.add_argument(
         "--run-timeout",
-        type=_positive,
+        type=opt.positive_arg,
         default=3 * 3600,
         metavar="SECONDS",
         help="kill a crawl that runs longer (default 3 h; a site file may set its own)",
@@ -360,15 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--base-url", action="append", default=[], metavar="SITE=URL", help=argparse.SUPPRESS
     )
-    sp.add_argument(
-        "-s",
-        "--set",
-        action="append",
-        type=_setting,
-        default=[],
-        metavar="KEY=VALUE",
-        help="Scrapy setting for every crawl",
-    )
+    opt.settings(sp, "Scrapy setting for every crawl")
     cluster = sp.add_argument_group(
         "crawls on a Scrapyd cluster (docs/deploy.md; the default runs each crawl here)"
     )
@@ -399,17 +321,16 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
 
     sp = add("runs", "the run history: where each crawl ran, how it ended, what it stored")
-    store_opt(sp)
-    sp.add_argument("site", nargs="?", help="one site's runs (default: every site's)")
-    sp.add_argument(
-        "--limit", type=_limit, default=20, metavar="N", help="the newest N (default 20; 0: all)"
-    )
-    sp.add_argument("--format", choices=("table", "json"), default="table")
+    opt.store(sp)
+    opt.site(sp, optional=True, help="one site's runs (default: every site's)")
+    opt.old_site_option(sp)
+    opt.limit(sp, "the newest N (default 20; 0: all)", default=20)
+    opt.output_format(sp, ("table", "json"))
 
     sp = add("status", "is the daemon alive; per site: schedule, next run, last run, articles")
-    store_opt(sp)
-    sites_opt(sp)
-    sp.add_argument("--format", choices=("table", "json"), default="table")
+    opt.store(sp)
+    opt.sites_dir(sp)
+    opt.output_format(sp, ("table", "json"))
     return p
 
 
@@ -494,7 +415,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         site,
         uri,
         base_url=base_url,
-        max_pages=getattr(args, "max_pages", None) or getattr(args, "max", None),
+        # revisit's --limit (articles) travels as max_pages, as the spider has always taken it
+        max_pages=getattr(args, "max_pages", None) or getattr(args, "limit", None),
         mode=mode,
         since=since,
         until=until,
@@ -594,7 +516,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     with _store(args) as store:
-        rows = store.stats()
+        _check_site_known(store, args.site)
+        rows = [row for row in store.stats() if args.site in (None, row["site"])]
         for row in rows:
             runs = store.runs(row["site"], limit=1)
             last = runs[0] if runs else None
@@ -699,8 +622,17 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
     from storage.uri import sqlite_path
     from uninews.warc_import import Interrupted, WarcImport
 
-    site = get_site(args.site, args.sites_dir)
-    paths = [Path(f) for f in args.files]
+    names = [args.site, *args.files] if args.site is not None else []
+    if args.site_option is not None:  # the old spelling, `FILE… --site SITE`: all are files
+        if names[:1] == [args.site_option] and not Path(args.site_option).exists():
+            names = names[1:]  # `SITE FILE… --site SITE`: said twice
+        site_name = args.site_option
+    elif names:
+        site_name, names = names[0], names[1:]
+    if not names:
+        raise UsageError("which files? uninews import-warc SITE FILE [FILE ...]")
+    site = get_site(site_name, args.sites_dir)
+    paths = [Path(f) for f in names]
     for file in paths:
         if not file.is_file():
             raise UsageError(
@@ -850,7 +782,7 @@ def cmd_sites_check(args: argparse.Namespace) -> int:
 
     site = get_site(args.site, args.sites_dir)
     _base_url(args.base_url)
-    report = check_site(site, args.sample, base_url=args.base_url, delay=args.delay)
+    report = check_site(site, args.limit, base_url=args.base_url, delay=args.delay)
     if args.format == "json":
         print(
             output.dump_json(
@@ -933,6 +865,10 @@ def _node_url(value: str) -> str:
 def cmd_runs(args: argparse.Namespace) -> int:
     from crawler.run import count_label
 
+    if args.site_option is not None:  # `runs --site SITE`, as the queries spell it
+        if args.site not in (None, args.site_option):
+            raise UsageError(f"two sites: {args.site} and --site {args.site_option}; give one")
+        args.site = args.site_option
     with _store(args) as store:
         runs = store.runs(args.site, limit=args.limit if args.limit > 0 else 1_000_000)
         if args.site and not runs:  # a typo says so; a known site that never ran is empty

@@ -56,7 +56,7 @@ def uninews_argv(spargs: dict[str, str], settings: dict[str, str], store: str = 
     command = {"incremental": "crawl", "full": "crawl"}.get(mode, mode)
     argv = [command, site, *(["--full"] if mode == "full" else [])]
     for key, value in args.items():
-        flag = "--max" if mode == "revisit" and key == "max_pages" else OPTIONS[key]
+        flag = "--limit" if mode == "revisit" and key == "max_pages" else OPTIONS[key]
         argv += [flag, value]
     if "run_id" not in args and spargs.get("_job"):
         argv += ["--run-id", spargs["_job"]]  # a job Scrapyd named: its run has the same id
