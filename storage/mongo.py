@@ -692,16 +692,26 @@ class MongoStore(MongoBlobs):
         flt, exact = self._query(query)
         # Sorted by an index (pub_first_v2, site_pub_first_v2, terms_pub_first_v2): the server
         # streams matches in order and stops at the limit, never sorting the whole collection.
-        cursor = self.articles.find(flt).sort(_NEWEST_FIRST)
-        if query.limit and exact:
-            cursor = cursor.limit(query.limit)
-        yield from self._matching(cursor, query, exact)
+        # Oldest first: the same index walked backwards.
+        cursor = self.articles.find(flt).sort(_OLDEST_FIRST if query.oldest else _NEWEST_FIRST)
+        skip = query.offset
+        if exact:
+            cursor = cursor.skip(skip)  # on the server, over the index
+            skip = 0
+            if query.limit:
+                cursor = cursor.limit(query.limit)
+        yield from self._matching(cursor, query, exact, skip)
 
-    def _matching(self, cursor: Any, query: SearchQuery, exact: bool) -> Iterator[dict[str, Any]]:
+    def _matching(
+        self, cursor: Any, query: SearchQuery, exact: bool, skip: int = 0
+    ) -> Iterator[dict[str, Any]]:
         emitted = 0
         for doc in cursor:
             rec = _public(doc)
             if not exact and query.text and not keys.matches_text(rec, query.text):
+                continue
+            if skip:
+                skip -= 1
                 continue
             yield rec
             emitted += 1
@@ -1122,6 +1132,7 @@ class MongoLease:
 
 
 _NEWEST_FIRST = [("pub_utc", -1), ("first_seen", -1)]  # undated records last
+_OLDEST_FIRST = [("pub_utc", 1), ("first_seen", 1)]  # undated records first
 
 
 def _after(pub: str | None, first: str, aid: str) -> dict[str, Any]:
