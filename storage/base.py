@@ -271,6 +271,10 @@ class ArchiveStore(Protocol):
     def count_matches(self, query: SearchQuery) -> int:
         """How many records `search` would yield without its limit."""
 
+    def match_texts(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+        """Of every record `search` would yield without its limit, newest first: its id,
+        title, subtitle and text only (what a relevance ranking reads, not the page's HTML)."""
+
     # --- runs, crawl state, heartbeat -----------------------------------------------------
     def start_run(self, run: RunRecord) -> str:
         """Record a run as started; returns its id."""

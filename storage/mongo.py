@@ -718,6 +718,15 @@ class MongoStore(MongoBlobs):
             if query.limit and emitted >= query.limit:
                 return
 
+    @_retrying_iter
+    def match_texts(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+        flt, exact = self._query(query)
+        shown = {"title": 1, "subtitle": 1, "text": 1}
+        for doc in self.articles.find(flt, shown).sort(_NEWEST_FIRST):
+            rec = {"id": doc["_id"], **{f: doc.get(f) for f in shown}}
+            if exact or not query.text or keys.matches_text(rec, query.text):
+                yield rec
+
     @_retrying
     def count_matches(self, query: SearchQuery) -> int:
         flt, exact = self._query(query)

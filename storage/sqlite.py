@@ -805,6 +805,22 @@ class SQLiteStore(SQLiteBlobs):
         with self._lock:
             return int(self._db.execute(f"SELECT COUNT(*) {matched}", params).fetchone()[0])
 
+    @_guarded_iter
+    def match_texts(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+        query = replace(query, limit=None, offset=0, oldest=False)
+        matched, params, exact = self._matching(query)
+        # Fields picked by SQLite's JSON parser: the Python one would build the record's HTML
+        # too (2,400 records in 0.6 s rather than 0.1). A damaged record reads as NULLs.
+        valid = "CASE WHEN json_valid(a.record) THEN a.record END"
+        fields = ", ".join(f"json_extract({valid}, '$.{f}')" for f in ("title", "subtitle", "text"))
+        order = " ORDER BY a.pub_utc DESC, a.first_seen DESC, a.id DESC"
+        for aid, title, subtitle, text in self._stream(
+            f"SELECT a.id, {fields} {matched}{order}", params
+        ):
+            rec = {"id": aid, "title": title, "subtitle": subtitle, "text": text}
+            if exact or not query.text or keys.matches_text(rec, query.text):
+                yield rec
+
     def _pages(self, sql: str, params: list[Any], size: int, start: int = 0) -> Iterator[Any]:
         """Rows of `sql` (ending in LIMIT ? OFFSET ?) from row `start`, `size` at a time: the
         next page is read only when the caller wants more (records it skipped as unreadable)."""

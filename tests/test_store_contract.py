@@ -273,6 +273,12 @@ def test_pages_by_offset_in_either_order_cover_every_match_once(store: Any) -> N
             seen = [u for p in pages for u in p]
             assert seen == (everything[::-1] if oldest else everything), (text, oldest)
     assert everything[-1] in ("http://x.edu/12", "http://x.edu/13")  # undated: last, newest first
+    # what a relevance ranking reads: every match's id, title and text, in the same order
+    for text in (None, WORD, WORD + " 会", "nothingatall"):
+        found = list(store.search(SearchQuery(text=text, limit=None)))
+        texts = list(store.match_texts(SearchQuery(text=text, limit=3)))
+        assert [t["id"] for t in texts] == [r["id"] for r in found], text
+        assert [(t["title"], t["text"]) for t in texts] == [(r["title"], r["text"]) for r in found]
 
 
 def test_raw_page_and_articles_per_month(store: Any) -> None:

@@ -68,6 +68,8 @@ def search_pages(store: ArchiveStore, search: Search, sort: str, page: int, size
             " add a word, a site or dates, or sort by date"
         )
     words = [w.lower() for w in (search.q or "").split()]
-    matches = list(store.search(search.query(None)))  # newest first: the tie order
+    # Titles and texts only, newest first (the tie order); the page's records read after.
+    matches = list(store.match_texts(search.query(None)))
     matches.sort(key=lambda r: relevance(r, words), reverse=True)  # stable
-    return Paged(total, matches[offset : offset + size], page, pages, sort)
+    shown = (store.get(r["id"]) for r in matches[offset : offset + size])
+    return Paged(total, [r for r in shown if r is not None], page, pages, sort)
