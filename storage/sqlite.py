@@ -809,8 +809,9 @@ class SQLiteStore(SQLiteBlobs):
     def match_texts(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
         query = replace(query, limit=None, offset=0, oldest=False)
         matched, params, exact = self._matching(query)
-        # Fields picked by SQLite's JSON parser: the Python one would build the record's HTML
-        # too (2,400 records in 0.6 s rather than 0.1). A damaged record reads as NULLs.
+        # Fields picked by SQLite's JSON parser: the Python one would build the whole record,
+        # its HTML too (2,406 matches of 100,000: 0.18 s rather than 0.11). A damaged record
+        # reads as NULLs.
         valid = "CASE WHEN json_valid(a.record) THEN a.record END"
         fields = ", ".join(f"json_extract({valid}, '$.{f}')" for f in ("title", "subtitle", "text"))
         order = " ORDER BY a.pub_utc DESC, a.first_seen DESC, a.id DESC"
