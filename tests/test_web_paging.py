@@ -155,6 +155,33 @@ def test_relevance_puts_the_title_before_a_mention_in_the_text(
     assert bad.status_code == 400 and "use newest, oldest or relevance" in _text(bad.text)
 
 
+def test_the_api_pages_by_number_in_any_order(web: tuple[httpx.Client, dict[str, str]]) -> None:
+    client, ids = web
+    ranked = client.get("/api/search", params={"q": "solar", "sort": "relevance", "limit": 30})
+    got = ranked.json()
+    assert got["total"] == 23 and got["page"] == 1 and got["pages"] == 1
+    assert got["results"][0]["id"] == ids["titled"] and got["next_cursor"] is None
+    newest = []
+    for n in (1, 2, 3):
+        page = client.get("/api/search", params={"q": "solar", "limit": 10, "page": n}).json()
+        assert page["pages"] == 3 and page["page"] == n
+        newest += [r["id"] for r in page["results"]]
+    oldest = []
+    for n in (1, 2, 3):
+        page = client.get(
+            "/api/search", params={"q": "solar", "limit": 10, "page": n, "sort": "oldest"}
+        ).json()
+        oldest += [r["id"] for r in page["results"]]
+    assert len(set(newest)) == 23 and oldest == newest[::-1]
+    cursor = client.get("/api/search", params={"q": "solar", "limit": 10}).json()["next_cursor"]
+    mixed = client.get("/api/search", params={"q": "solar", "cursor": cursor, "sort": "oldest"})
+    assert mixed.status_code == 400 and "leave it out" in mixed.json()["error"]
+    assert client.get("/api/search", params={"q": "solar", "sort": "best"}).status_code == 400
+    assert (
+        client.get("/api/search", params={"q": "solar", "page": 4, "limit": 10}).status_code == 404
+    )
+
+
 def test_the_relevance_sort_is_refused_over_too_many_matches(
     web: tuple[httpx.Client, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
