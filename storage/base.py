@@ -84,8 +84,8 @@ class SearchQuery:
     # Keyset pagination: only records after this one in newest-first order, given by its
     # (pub_utc, first_seen, id) — `storage.common.position(record)` of the last one shown.
     after: tuple[str | None, str, str] | None = None
-    # Paging by number: skip this many matches first (the web's page N); and the order reversed,
-    # oldest first (undated records, last when newest first, then come first).
+    # Paging by number: skip this many matches first (the web's page N); and oldest first
+    # (undated records still last). `after` is for newest first only.
     offset: int = 0
     oldest: bool = False
 

@@ -692,26 +692,48 @@ class MongoStore(MongoBlobs):
         flt, exact = self._query(query)
         # Sorted by an index (pub_first_v2, site_pub_first_v2, terms_pub_first_v2): the server
         # streams matches in order and stops at the limit, never sorting the whole collection.
-        # Oldest first: the same index walked backwards.
-        cursor = self.articles.find(flt).sort(_OLDEST_FIRST if query.oldest else _NEWEST_FIRST)
-        skip = query.offset
-        if exact:
-            cursor = cursor.skip(skip)  # on the server, over the index
-            skip = 0
-            if query.limit:
-                cursor = cursor.limit(query.limit)
-        yield from self._matching(cursor, query, exact, skip)
+        if not query.oldest:
+            parts = [(flt, _NEWEST_FIRST)]
+        else:  # the same index walked backwards, dated matches first, undated last as ever
+            parts = [
+                ({"$and": [flt, {"pub_utc": {"$ne": None}}]}, _OLDEST_FIRST),
+                ({"$and": [flt, {"pub_utc": None}]}, _OLDEST_FIRST),
+            ]
+        yield from self._matching(self._walk(parts, query, exact), query, exact)
 
-    def _matching(
-        self, cursor: Any, query: SearchQuery, exact: bool, skip: int = 0
+    def _walk(
+        self, parts: list[tuple[dict[str, Any], Any]], query: SearchQuery, exact: bool
     ) -> Iterator[dict[str, Any]]:
+        """The documents of each (filter, order) in turn, from `query.offset` on: skipped on the
+        server, over the index, when the filter alone decides the match."""
+        skip = query.offset
+        for i, (flt, order) in enumerate(parts):
+            cursor = self.articles.find(flt).sort(order)
+            if exact:
+                if skip and i < len(parts) - 1:
+                    here = self.articles.count_documents(flt)
+                    if skip >= here:  # the whole part is before the page
+                        skip -= here
+                        continue
+                cursor = cursor.skip(skip)
+                skip = 0
+                if query.limit:
+                    cursor = cursor.limit(query.limit)
+            for doc in cursor:
+                if (
+                    skip
+                    and not exact
+                    and (not query.text or keys.matches_text(_public(doc), query.text))
+                ):
+                    skip -= 1
+                    continue
+                yield doc
+
+    def _matching(self, cursor: Any, query: SearchQuery, exact: bool) -> Iterator[dict[str, Any]]:
         emitted = 0
         for doc in cursor:
             rec = _public(doc)
             if not exact and query.text and not keys.matches_text(rec, query.text):
-                continue
-            if skip:
-                skip -= 1
                 continue
             yield rec
             emitted += 1
@@ -1141,7 +1163,7 @@ class MongoLease:
 
 
 _NEWEST_FIRST = [("pub_utc", -1), ("first_seen", -1)]  # undated records last
-_OLDEST_FIRST = [("pub_utc", 1), ("first_seen", 1)]  # undated records first
+_OLDEST_FIRST = [("pub_utc", 1), ("first_seen", 1)]  # dated records only (see search)
 
 
 def _after(pub: str | None, first: str, aid: str) -> dict[str, Any]:

@@ -756,9 +756,10 @@ class SQLiteStore(SQLiteBlobs):
     @_guarded_iter
     def search(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
         matched, params, exact = self._matching(query, top=bool(query.limit))
-        way = "ASC" if query.oldest else "DESC"
-        # NULL dates last newest first; oldest first, the exact reverse (the same index).
-        order = f" ORDER BY a.pub_utc {way}, a.first_seen {way}, a.id {way}"
+        # Undated records last either way (SQLite walks the same index for NULLS LAST).
+        order = " ORDER BY a.pub_utc DESC, a.first_seen DESC, a.id DESC"
+        if query.oldest:
+            order = " ORDER BY a.pub_utc ASC NULLS LAST, a.first_seen ASC, a.id ASC"
         skip = query.offset
         if query.limit and exact:
             # Sort and cut on row ids, then load just those records: never the JSON of every match.
