@@ -78,7 +78,8 @@ def test_search_read_compare_and_open_the_archived_page(
 
     base, archive = site
     browser.get(base + "/")
-    assert "tsinghua" in browser.find_element(By.CSS_SELECTOR, "table.sites").text
+    sites = browser.find_element(By.CSS_SELECTOR, "table.sites").text
+    assert "清华大学新闻网 tsinghua" in sites and "MIT News mit" in sites  # titles, slugs beside
     _shot(browser, "1-home")
 
     box = browser.find_element(By.CSS_SELECTOR, "form.quick input[name=q]")

@@ -173,7 +173,7 @@ def test_the_api_pages_by_number_in_any_order(web: tuple[httpx.Client, dict[str,
             "/api/search", params={"q": "solar", "limit": 10, "page": n, "sort": "oldest"}
         ).json()
         oldest += [r["id"] for r in page["results"]]
-    assert len(set(newest)) == 23 and oldest == newest[:-1][::-1] + [ids["undated"]]
+    assert len(set(newest)) == 23 and oldest == [*newest[:-1][::-1], ids["undated"]]
     cursor = client.get("/api/search", params={"q": "solar", "limit": 10}).json()["next_cursor"]
     mixed = client.get("/api/search", params={"q": "solar", "cursor": cursor, "sort": "oldest"})
     assert mixed.status_code == 400 and "leave it out" in mixed.json()["error"]
