@@ -41,9 +41,9 @@ class Paged:
 
 def relevance(rec: dict[str, Any], words: list[str]) -> tuple[int, int]:
     """How well `rec` answers the search words: (how many of them its title holds, how often
-    they occur in its text), higher first. Ties keep the newest-first order."""
+    they occur in its subtitle and text), higher first. Ties keep the newest-first order."""
     title = (rec.get("title") or "").lower()
-    text = (rec.get("text") or "").lower()
+    text = f"{rec.get('subtitle') or ''}\n{rec.get('text') or ''}".lower()
     return sum(w in title for w in words), sum(text.count(w) for w in words)
 
 
