@@ -84,6 +84,10 @@ class SearchQuery:
     # Keyset pagination: only records after this one in newest-first order, given by its
     # (pub_utc, first_seen, id) — `storage.common.position(record)` of the last one shown.
     after: tuple[str | None, str, str] | None = None
+    # Paging by number: skip this many matches first (the web's page N); and oldest first
+    # (undated records still last). `after` is for newest first only.
+    offset: int = 0
+    oldest: bool = False
 
 
 # What a revisit found (`ArchiveStore.record_check`): the page is as it was (a 304 or the same
@@ -270,6 +274,10 @@ class ArchiveStore(Protocol):
 
     def count_matches(self, query: SearchQuery) -> int:
         """How many records `search` would yield without its limit."""
+
+    def match_texts(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+        """Of every record `search` would yield without its limit, newest first: its id,
+        title, subtitle and text only (what a relevance ranking reads, not the page's HTML)."""
 
     # --- runs, crawl state, heartbeat -----------------------------------------------------
     def start_run(self, run: RunRecord) -> str:

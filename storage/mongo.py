@@ -711,10 +711,42 @@ class MongoStore(MongoBlobs):
         flt, exact = self._query(query)
         # Sorted by an index (pub_first_v2, site_pub_first_v2, terms_pub_first_v2): the server
         # streams matches in order and stops at the limit, never sorting the whole collection.
-        cursor = self.articles.find(flt).sort(_NEWEST_FIRST)
-        if query.limit and exact:
-            cursor = cursor.limit(query.limit)
-        yield from self._matching(cursor, query, exact)
+        if not query.oldest:
+            parts = [(flt, _NEWEST_FIRST)]
+        else:  # the same index walked backwards, dated matches first, undated last as ever
+            parts = [
+                ({"$and": [flt, {"pub_utc": {"$ne": None}}]}, _OLDEST_FIRST),
+                ({"$and": [flt, {"pub_utc": None}]}, _OLDEST_FIRST),
+            ]
+        yield from self._matching(self._walk(parts, query, exact), query, exact)
+
+    def _walk(
+        self, parts: list[tuple[dict[str, Any], Any]], query: SearchQuery, exact: bool
+    ) -> Iterator[dict[str, Any]]:
+        """The documents of each (filter, order) in turn, from `query.offset` on: skipped on the
+        server, over the index, when the filter alone decides the match."""
+        skip = query.offset
+        for i, (flt, order) in enumerate(parts):
+            cursor = self.articles.find(flt).sort(order)
+            if exact:
+                if skip and i < len(parts) - 1:
+                    here = self.articles.count_documents(flt)
+                    if skip >= here:  # the whole part is before the page
+                        skip -= here
+                        continue
+                cursor = cursor.skip(skip)
+                skip = 0
+                if query.limit:
+                    cursor = cursor.limit(query.limit)
+            for doc in cursor:
+                if (
+                    skip
+                    and not exact
+                    and (not query.text or keys.matches_text(_public(doc), query.text))
+                ):
+                    skip -= 1
+                    continue
+                yield doc
 
     def _matching(self, cursor: Any, query: SearchQuery, exact: bool) -> Iterator[dict[str, Any]]:
         emitted = 0
@@ -726,6 +758,15 @@ class MongoStore(MongoBlobs):
             emitted += 1
             if query.limit and emitted >= query.limit:
                 return
+
+    @_retrying_iter
+    def match_texts(self, query: SearchQuery) -> Iterator[dict[str, Any]]:
+        flt, exact = self._query(query)
+        shown = {"title": 1, "subtitle": 1, "text": 1}
+        for doc in self.articles.find(flt, shown).sort(_NEWEST_FIRST):
+            rec = {"id": doc["_id"], **{f: doc.get(f) for f in shown}}
+            if exact or not query.text or keys.matches_text(rec, query.text):
+                yield rec
 
     @_retrying
     def count_matches(self, query: SearchQuery) -> int:
@@ -1141,6 +1182,7 @@ class MongoLease:
 
 
 _NEWEST_FIRST = [("pub_utc", -1), ("first_seen", -1)]  # undated records last
+_OLDEST_FIRST = [("pub_utc", 1), ("first_seen", 1)]  # dated records only (see search)
 
 
 def _after(pub: str | None, first: str, aid: str) -> dict[str, Any]:

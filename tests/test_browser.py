@@ -78,18 +78,39 @@ def test_search_read_compare_and_open_the_archived_page(
 
     base, archive = site
     browser.get(base + "/")
-    assert "tsinghua" in browser.find_element(By.CSS_SELECTOR, "table.sites").text
+    sites = browser.find_element(By.CSS_SELECTOR, "table.sites").text
+    assert "清华大学新闻网 tsinghua" in sites and "MIT News mit" in sites  # titles, slugs beside
     _shot(browser, "1-home")
 
     box = browser.find_element(By.CSS_SELECTOR, "form.quick input[name=q]")
     box.send_keys("党建", Keys.ENTER)
     assert "q=%E5%85%9A%E5%BB%BA" in browser.current_url  # the search is in the address
-    assert browser.find_element(By.ID, "count").text == "3 articles"
+    assert browser.find_element(By.ID, "count").text == "3 articles, newest first"
     marks = browser.find_elements(By.CSS_SELECTOR, ".snippet mark")
     assert marks and all(m.text == "党建" for m in marks)
     # the highlight is visible: a background other than the page's
     assert marks[0].value_of_css_property("background-color") not in ("rgba(0, 0, 0, 0)", "")
     _shot(browser, "2-search-chinese")
+
+    newest = [t.text for t in browser.find_elements(By.CSS_SELECTOR, ".result a.title")]
+
+    # One a page, most relevant first: to page 2 by its number, back by « Previous.
+    found = browser.current_url
+    browser.get(found + "&limit=1")
+    browser.find_element(By.LINK_TEXT, "most relevant first").click()
+    assert "sort=relevance" in browser.current_url
+    browser.find_element(By.CSS_SELECTOR, "nav.pages").find_element(By.LINK_TEXT, "2").click()
+    assert "page=2" in browser.current_url and "sort=relevance" in browser.current_url
+    count = browser.find_element(By.ID, "count").text
+    assert count == "3 articles, most relevant first · page 2 of 3", count
+    second = browser.find_element(By.CSS_SELECTOR, ".result a.title").text
+    _shot(browser, "2b-search-page-2-of-3-by-relevance")
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Previous").click()
+    first = browser.find_element(By.CSS_SELECTOR, ".result a.title").text
+    browser.find_element(By.LINK_TEXT, "3").click()
+    third = browser.find_element(By.CSS_SELECTOR, ".result a.title").text
+    assert sorted([first, second, third]) == sorted(newest)  # each once, in another order
+    browser.get(found)
 
     titles = browser.find_elements(By.CSS_SELECTOR, ".result a.title")
     assert [t.text for t in titles][-1] == "清华首次举行各单位党委书记抓基层党建工作现场述职评议会"

@@ -257,6 +257,30 @@ def test_pages_of_results_by_keyset_cover_every_match_once(store: Any) -> None:
     assert len(first) + len(rest) == 8 and not {r["id"] for r in first} & {r["id"] for r in rest}
 
 
+def test_pages_by_offset_in_either_order_cover_every_match_once(store: Any) -> None:
+    """`offset` (the web's page N) and `oldest` (dated ones reversed, undated still last)."""
+    for i in range(14):
+        day = f"2016-03-{1 + i // 2:02d}T08:00:00+08:00" if i < 12 else None
+        store.upsert(rec(f"http://x.edu/{i}", text=BODY + str(i), published_at=day))
+    everything = [r["url"] for r in store.search(SearchQuery(limit=None))]
+    for text in (None, WORD, WORD + " 会"):  # all, a word, a lone character (checked in Python)
+        for oldest in (False, True):
+            pages = [
+                [r["url"] for r in store.search(SearchQuery(text=text, limit=4, offset=n, oldest=oldest))]
+                for n in (0, 4, 8, 12, 16)
+            ]  # fmt: skip
+            assert [len(p) for p in pages] == [4, 4, 4, 2, 0], (text, oldest)
+            seen = [u for p in pages for u in p]
+            assert seen == (everything[:12][::-1] + everything[12:][::-1] if oldest else everything)
+    assert set(everything[12:]) == {"http://x.edu/12", "http://x.edu/13"}  # undated: last
+    # what a relevance ranking reads: every match's id, title and text, in the same order
+    for text in (None, WORD, WORD + " 会", "nothingatall"):
+        found = list(store.search(SearchQuery(text=text, limit=None)))
+        texts = list(store.match_texts(SearchQuery(text=text, limit=3)))
+        assert [t["id"] for t in texts] == [r["id"] for r in found], text
+        assert [(t["title"], t["text"]) for t in texts] == [(r["title"], r["text"]) for r in found]
+
+
 def test_raw_page_and_articles_per_month(store: Any) -> None:
     a = rec("http://x.edu/a", published_at="2016-02-29T23:30:00+08:00")
     b = rec("http://x.edu/b", text=BODY + "b", published_at="2016-03-01T00:30:00+08:00")

@@ -4,13 +4,13 @@ names those of the record."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from storage.blobs import with_archived
-from uninews.web import queries
+from uninews.web import paging, queries
 
 router = APIRouter(prefix="/api", tags=["archive"])
 
@@ -68,9 +68,12 @@ class SearchPage(BaseModel):
     total: int = Field(description="how many articles match in all")
     count: int = Field(description="how many are in this page")
     next_cursor: str | None = Field(
-        description="pass as `cursor` for the next page; null on the last page"
+        description="pass as `cursor` for the next page; null on the last page, and when"
+        " paging by number"
     )
-    results: list[Article] = Field(description="newest first; without `html`")
+    page: int | None = Field(None, description="this page's number, when paging by number")
+    pages: int | None = Field(None, description="how many pages, when paging by number")
+    results: list[Article] = Field(description="in the order asked for; without `html`")
 
 
 class Version(BaseModel):
@@ -119,7 +122,11 @@ class SiteStats(BaseModel):
 Limit = Annotated[int, Query(ge=1, le=100, description="results per page")]
 
 
-@router.get("/search", response_model=SearchPage, summary="Search the archive, newest first")
+@router.get(
+    "/search",
+    response_model=SearchPage,
+    summary="Search the archive, newest first by cursor, or by page number in any order",
+)
 def search(
     request: Request,
     q: Annotated[
@@ -130,16 +137,48 @@ def search(
     until: Annotated[date | None, Query(description="published on or before")] = None,
     author: Annotated[str | None, Query(description="anyone in the byline")] = None,
     limit: Limit = 20,
-    cursor: str | None = None,
+    cursor: Annotated[
+        str | None, Query(description="the `next_cursor` of the page before (newest first)")
+    ] = None,
+    sort: Annotated[
+        Literal["newest", "oldest", "relevance"],
+        Query(
+            description="newest or oldest first, or for `q` most relevant first (the words in"
+            " the title first, then how often the text holds them; at most"
+            f" {paging.MAX_RANKED:,} matches)"
+        ),
+    ] = "newest",
+    page: Annotated[
+        int | None, Query(ge=1, description="page by number (any sort) rather than by cursor")
+    ] = None,
 ) -> dict[str, Any]:
     store = request.app.state.store
-    page = queries.search_page(store, queries.Search(q, site, since, until, author), limit, cursor)
+    wanted = queries.Search(q, site, since, until, author)
+    if page is None and sort == "newest":
+        found = queries.search_page(store, wanted, limit, cursor)
+        return {
+            "total": found.total,
+            "count": len(found.results),
+            "next_cursor": found.next_cursor,
+            "results": [_listed(r) for r in found.results],
+        }
+    if cursor is not None:
+        raise queries.BadRequest(
+            "bad parameter: a cursor pages newest first; with sort or page, leave it out"
+        )
+    paged = paging.search_pages(store, wanted, sort, page or 1, limit)
     return {
-        "total": page.total,
-        "count": len(page.results),
-        "next_cursor": page.next_cursor,
-        "results": [{k: v for k, v in r.items() if k != "html"} for r in page.results],
+        "total": paged.total,
+        "count": len(paged.results),
+        "next_cursor": None,
+        "page": paged.page,
+        "pages": paged.pages,
+        "results": [_listed(r) for r in paged.results],
     }
+
+
+def _listed(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in rec.items() if k != "html"}
 
 
 @router.get("/articles/{article_id}", response_model=Article, summary="One article, every field")

@@ -77,6 +77,19 @@ class Figures:
     async def site_view_now(self, name: str) -> queries.SiteView:
         return await self._off_loop(("site", name), lambda: self.site_view(name))
 
+    def titles(self) -> dict[str, str]:
+        """Each site's title by name, from its site file (packaged, or in `sites_dir`): the
+        names people know; a site without a file has none (its slug is shown)."""
+        from crawler.sites import load_sites_tolerant
+
+        def load() -> dict[str, str]:
+            return {n: s.title for n, s in load_sites_tolerant(self.sites_dir)[0].items()}
+
+        return self._get("titles", load)
+
+    async def titles_now(self) -> dict[str, str]:
+        return await self._off_loop("titles", self.titles)
+
     def status(self) -> dict[str, Any]:
         from scheduler.status import status_doc
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from storage.blobs import with_archived
-from uninews.web import queries
+from uninews.web import paging, queries
 from uninews.web.files import archived_page
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +54,11 @@ async def home(request: Request) -> HTMLResponse:
     figures = request.app.state.figures
     status = await figures.status_now()
     by_site = {r["site"]: r for r in status["sites"]}
-    sites = [{**s, "status": by_site.get(s["site"], {})} for s in await figures.stats_now()]
+    titles = await figures.titles_now()
+    sites = [
+        {**s, "status": by_site.get(s["site"], {}), "title": titles.get(s["site"])}
+        for s in await figures.stats_now()
+    ]
     return _render(request, "home.html", sites=sites, daemon=status["daemon"])
 
 
@@ -67,24 +71,43 @@ def search(
     until: date | None = None,
     author: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    sort: str = "newest",
+    page: Annotated[int, Query(ge=1)] = 1,
     cursor: str | None = None,
 ) -> HTMLResponse:
     store = request.app.state.store
+    if cursor is not None:  # an old link: say so rather than show page 1 as if it were next
+        raise queries.BadRequest(
+            "bad parameter: cursor is for /api/search; these pages go by page=N"
+        )
     wanted = queries.Search(q, site, since, until, author)
-    searched = bool(wanted.params()) or cursor is not None
-    page = queries.search_page(store, wanted, limit, cursor) if searched else None
+    searched = bool(wanted.params())
+    paged = paging.search_pages(store, wanted, sort, page, limit) if searched else None
     rows = [
         {"rec": r, "snippet": queries.snippet(r.get("text") or "", wanted.q)}
-        for r in (page.results if page else [])
+        for r in (paged.results if paged else [])
     ]
+    # Every link to another page or order of this search: its filters, size, sort and page.
+    base = sorted(wanted.params().items()) + ([("limit", str(limit))] if limit != 20 else [])
+
+    def link(sort: str = sort, page: int = page) -> str:
+        extra = [("sort", sort)] if sort != "newest" else []
+        extra += [("page", str(page))] if page != 1 else []
+        return "/search?" + urlencode(base + extra)
+
     return _render(
         request,
         "search.html",
         search=wanted,
-        page=page,
+        page=paged,
         rows=rows,
         limit=limit,
+        sort=sort,
+        sorts=paging.SORTS,
+        link=link,
+        ranked=paging.MAX_RANKED,
         sites=store.site_names(),
+        titles=request.app.state.figures.titles(),
     )
 
 
@@ -141,5 +164,15 @@ def raw(request: Request, article_id: str) -> Response:
 
 @router.get("/sites/{name}", response_class=HTMLResponse)
 async def site(request: Request, name: str) -> HTMLResponse:
-    view = await request.app.state.figures.site_view_now(name)
-    return _render(request, "site.html", view=view, chart=queries.chart(view.months))
+    figures = request.app.state.figures
+    view = await figures.site_view_now(name)
+    # No title: no site file for it here, so no schedule to tell (the page says why).
+    title = (await figures.titles_now()).get(name)
+    return _render(
+        request,
+        "site.html",
+        view=view,
+        chart=queries.chart(view.months),
+        title=title,
+        sites_dir=request.app.state.sites_dir,
+    )
