@@ -46,7 +46,7 @@ def test_figures_are_reused_within_their_time_and_renewed_after(tmp_path: Path) 
     now = [0.0]
     figures = Figures(counting, None, ttl=10.0, clock=lambda: now[0])  # type: ignore[arg-type]
     first = figures.site_view("tsinghua")
-    assert [r["status"] for r in first.runs] == ["ok"]
+    assert [(r["kind"], r["status"]) for r in first.runs] == [("revisit", "ok"), ("crawl", "ok")]
     once = dict(counting.calls)  # runs: the site's, and each known site's for the status
     for _ in range(20):
         assert figures.site_view("tsinghua").runs == first.runs
@@ -56,9 +56,9 @@ def test_figures_are_reused_within_their_time_and_renewed_after(tmp_path: Path) 
     run_id = store.start_run(RunRecord(site="tsinghua", started_at="2026-12-01T00:00:00.000000Z"))
     store.finish_run(run_id, "failed", {"errors": 1}, "the site was down")
     now[0] = 9.9
-    assert len(figures.site_view("tsinghua").runs) == 1  # still the figures of a moment ago
+    assert len(figures.site_view("tsinghua").runs) == 2  # still the figures of a moment ago
     now[0] = 10.0
-    assert [r["status"] for r in figures.site_view("tsinghua").runs] == ["failed", "ok"]
+    assert [r["status"] for r in figures.site_view("tsinghua").runs] == ["failed", "ok", "ok"]
     assert counting.calls["stats"] == 2
     store.close()
 
