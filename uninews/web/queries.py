@@ -168,7 +168,8 @@ def versions(store: ArchiveStore, article_id: str) -> list[dict[str, Any]]:
 class Diff:
     old: dict[str, Any]
     new: dict[str, Any]
-    fields: list[tuple[str, str, str]]
+    # (field, before, after), each side as marked segments: what changed within the value
+    fields: list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]
     # (kind: same | add | del | hunk, [(mark: "" | del | ins, text), …]): a changed line with
     # its changed characters (Chinese) or words marked
     text: list[tuple[str, list[tuple[str, str]]]]
@@ -196,7 +197,8 @@ def version_diff(
     for line in lines[2:]:  # the ---/+++ header is shown as the page's own heading
         kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
         kinds.append((kind, line[1:] if kind in ("add", "del", "same") else line))
-    return all_versions, Diff(old=a, new=b, fields=fields, text=textdiff.mark_lines(kinds))
+    marked = [(name, *textdiff.inline(before, after)) for name, before, after in fields]
+    return all_versions, Diff(old=a, new=b, fields=marked, text=textdiff.mark_lines(kinds))
 
 
 # --- sites ------------------------------------------------------------------------------------
