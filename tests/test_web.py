@@ -108,7 +108,10 @@ def test_the_article_page_shows_every_field_and_its_versions(
     assert "Changes from v1 to v2" in body
     assert "清华首次举行基层党建工作现场述职评议会" in body  # the old title
     # In the fields table too, only the characters the new title added are marked.
-    assert "<td class=\"add\">清华首次举行<ins>各单位党委书记抓</ins>基层党建工作现场述职评议会</td>" in diff.text
+    assert (
+        '<td class="add">清华首次举行<ins>各单位党委书记抓</ins>基层党建工作现场述职评议会</td>'
+        in diff.text
+    )
     # Inside the changed line, only what changed is marked: the characters, not the line.
     assert '<div class="del">校党委书记陈旭作总结讲话。</div>' in diff.text
     assert '<div class="add">校党委书记陈旭作总结讲话<ins>，提出四点要求</ins>。</div>' in diff.text
