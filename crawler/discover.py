@@ -13,6 +13,7 @@ the crawler's User-Agent, one request at a time with a pause.
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import logging
 import re
@@ -69,11 +70,12 @@ class Fetched:
     body: bytes
     content_type: str | None
 
-    @property
+    # Cached: discovery reads a page's text and tree several times (columns, dates, language).
+    @functools.cached_property
     def text(self) -> str:
         return decode_html(self.body, self.content_type)
 
-    @property
+    @functools.cached_property
     def tree(self) -> HtmlElement:
         return lxml.html.document_fromstring(self.text or "<html></html>")
 

@@ -27,6 +27,8 @@ INSTALL_HINT = (
 )
 # Pages a browser renders at once: each is a whole Chromium tab (tens of MB).
 MAX_PAGES = 2
+# What the browser does not fetch: not needed to read a page (kept, if at all, through Scrapy).
+SKIPPED_RESOURCES = ("image", "media", "font")
 # How long a page may take to load and settle, in milliseconds.
 TIMEOUT_MS = 30_000
 
@@ -93,7 +95,7 @@ def configure(settings: BaseSettings, site_name: str, render: str) -> None:
 
 
 def _skip_resource(request: Any) -> bool:
-    return bool(request.resource_type in ("image", "media", "font"))
+    return bool(request.resource_type in SKIPPED_RESOURCES)
 
 
 def request_meta() -> dict[str, Any]:
@@ -162,7 +164,7 @@ class Browser:
 
 
 def _route_without_media(route: Any) -> None:
-    if route.request.resource_type in ("image", "media", "font"):
+    if route.request.resource_type in SKIPPED_RESOURCES:
         route.abort()
     else:
         route.continue_()

@@ -9,9 +9,9 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.response import get_meta_refresh
-from w3lib.url import canonicalize_url
 
 from crawler.extraction.decoding import DependencyPanic, contained, fallback_encoding
+from crawler.revisit import moved
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +44,6 @@ class ContainedDecodingMiddleware:
         return response
 
 
-def same_page(a: str, b: str) -> bool:
-    """Whether two URLs name the same page (a fragment or parameter order aside)."""
-    return canonicalize_url(a) == canonicalize_url(b)
-
-
 class HonestMetaRefreshMiddleware(MetaRefreshMiddleware):
     """A meta refresh is a redirect only when a browser would leave the page at once for
     another one. A page that refreshes itself (`content="60"`, or `30;URL=` its own address:
@@ -62,6 +57,6 @@ class HonestMetaRefreshMiddleware(MetaRefreshMiddleware):
     ) -> Request | Response:
         if isinstance(response, HtmlResponse) and not request.meta.get("dont_redirect"):
             _, url = get_meta_refresh(response, ignore_tags=self._ignore_tags)
-            if url and same_page(url, response.url):
+            if url and not moved(response.url, url):
                 return response
         return super().process_response(request, response)

@@ -6,7 +6,6 @@ import contextlib
 import functools
 import json
 import logging
-import re
 import sqlite3
 import threading
 import uuid
@@ -214,14 +213,18 @@ def _guarded_iter(fn: Callable[P, Iterator[T]]) -> Callable[P, Iterator[T]]:
     return wrapper
 
 
-# Bytes of a TEXT value that are not UTF-8 (a damaged file) read as lone surrogates: the row
-# that holds them is skipped and named by whoever reads it, instead of sqlite3's decoding error
-# ending the whole query (one bad record must not stop a search or an export).
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+class _NotUtf8(str):
+    """A TEXT value whose bytes are not UTF-8 (a damaged file), read with lone surrogates: the
+    row that holds it is skipped and named by whoever reads it, instead of sqlite3's decoding
+    error ending the whole query (one bad record must not stop a search or an export)."""
 
 
 def _text(data: bytes) -> str:
-    return data.decode("utf-8", "surrogateescape")
+    # Strict first: the usual value costs one decode, and only a damaged one is marked.
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _NotUtf8(data.decode("utf-8", "surrogateescape"))
 
 
 class SQLiteStore(SQLiteBlobs):
@@ -587,7 +590,7 @@ class SQLiteStore(SQLiteBlobs):
         JSON cannot be read (reported by id: one damaged record must not stop an export), or
         with `strict` a StorageError saying so (asked for that record, there is no other)."""
         try:
-            if isinstance(row[0], str) and _NOT_UTF8.search(row[0]):
+            if isinstance(row[0], _NotUtf8):
                 raise ValueError("not UTF-8")
             rec: dict[str, Any] = json.loads(row[0])
             if not isinstance(rec, dict):
@@ -674,7 +677,6 @@ class SQLiteStore(SQLiteBlobs):
         return found
 
     @_guarded
-    @_guarded
     def add_alias(self, article_id: str, url: str) -> bool:
         key = keys.url_key(url)
         with self._lock, self._tx() as db:
@@ -692,6 +694,7 @@ class SQLiteStore(SQLiteBlobs):
             held = db.execute("SELECT article_id FROM aliases WHERE url_key = ?", (key,)).fetchone()
             return held is not None and held[0] == article_id
 
+    @_guarded
     def mark_gone(self, url: str, site: str, reason: str) -> None:
         now = utcnow()
         with self._lock, self._tx() as db:

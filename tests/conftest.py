@@ -49,3 +49,15 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent")
     return SHARED
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The web tests' small archive (tests/webarchive.py: tsinghua and mit), as a SQLite file."""
+    from tests.webarchive import populate
+
+    uri = f"sqlite:///{tmp_path_factory.mktemp('archive') / 'a.db'}"
+    store = open_store(uri)
+    populate(store)
+    store.close()
+    return uri

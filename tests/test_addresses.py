@@ -3,16 +3,12 @@ never shows credentials, and a malformed address is a one-line error in every co
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.crawling import FAST, uninews
-from tests.tinysite import DynamicSite, article_html, site_file
+from tests.tinysite import DynamicSite, article_html, raw_server, site_file
 
 
 def test_discover_follows_no_redirect_to_another_host() -> None:
@@ -62,30 +58,8 @@ def test_a_bad_or_secret_address_is_one_line_without_the_secret(
     assert "hunter2" not in out.stderr + out.stdout
 
 
-@contextmanager
-def _bad_status_line() -> Iterator[str]:
-    """A server that answers every request with the status line `HTTP/1.1 abc`; its URL."""
-    server = socket.create_server(("127.0.0.1", 0))
-
-    def answer() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 abc\r\nContent-Length: 2\r\n\r\nhi")
-
-    threading.Thread(target=answer, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        server.close()
-
-
 def test_a_bad_status_line_is_a_page_that_cannot_be_fetched(tmp_path: Path) -> None:
-    with _bad_status_line() as url:
+    with raw_server(b"HTTP/1.1 abc\r\nContent-Length: 2\r\n\r\nhi") as url:
         found = uninews("sites", "discover", "http://uni.example.edu/", "--base-url", url,
                         "--delay", "0")  # fmt: skip
         sites = tmp_path / "sites"

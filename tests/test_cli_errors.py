@@ -28,16 +28,6 @@ def _one_line_error(out: object, *needles: str) -> str:
     return stderr
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The web tests' small archive (7 articles, two sites), as a SQLite file."""
-    uri = f"sqlite:///{tmp_path_factory.mktemp('archive') / 'a.db'}"
-    store = open_store(uri)
-    populate(store)
-    store.close()
-    return uri
-
-
 @pytest.mark.parametrize(
     ("pair", "takes"),
     [

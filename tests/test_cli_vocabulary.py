@@ -15,21 +15,9 @@ from typing import Any
 import pytest
 
 from crawler.sites import packaged_sites
-from storage import open_store
 from tests.crawling import uninews
 from tests.tinysite import article_html, site_file
-from tests.webarchive import populate
 from uninews.cli import build_parser, main
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The web tests' small archive: tsinghua (3 articles, a run) and mit (4, a run)."""
-    uri = f"sqlite:///{tmp_path_factory.mktemp('archive') / 'a.db'}"
-    store = open_store(uri)
-    populate(store)
-    store.close()
-    return uri
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -3,16 +3,11 @@ a redirect or a meta refresh to a page fetched already said as such, and never a
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from tests.crawling import crawl
 from tests.sitegen.server import LocalSite, StatusRule
-from tests.tinysite import build, site_file
+from tests.tinysite import build, raw_server, site_file
 
 
 def _failed(stderr: str) -> list[str]:
@@ -41,36 +36,13 @@ def test_a_redirect_to_a_page_fetched_already_is_no_loop(tmp_path: Path) -> None
     assert all("meta refresh" in ln for ln in on[4]), lines
 
 
-@contextmanager
-def _raw_server(answer: bytes) -> Iterator[str]:
-    """A server that sends `answer` to every request and closes the connection; its URL."""
-    server = socket.create_server(("127.0.0.1", 0))
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                with contextlib.suppress(OSError):  # the client gave up: what the test is about
-                    conn.sendall(answer)
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        server.close()
-
-
 def test_a_page_larger_than_the_limit_says_so(tmp_path: Path) -> None:
     """No Content-Length: Scrapy cancels the body once it outgrows DOWNLOAD_MAXSIZE, and the
     failure it reports has no message of its own."""
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n"
     sites = tmp_path / "sites"
     site_file(sites)
-    with _raw_server(head + b"<html>" + b"x" * 200_000) as url:
+    with raw_server(head + b"<html>" + b"x" * 200_000) as url:
         done = crawl("tiny", sites, f"sqlite:///{tmp_path / 'a.db'}", url,
                      "-s", "DOWNLOAD_MAXSIZE=10000", "-s", "RETRY_TIMES=0")  # fmt: skip
     lines = _failed(done.stderr)

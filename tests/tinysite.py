@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
@@ -75,6 +77,13 @@ def site_file(sites_dir: Path, name: str = "tiny", **keys: Any) -> Path:
 Route = Callable[[str], tuple[int, dict[str, str], bytes]]
 
 
+class _QuietHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 class _Served:
     """A threaded HTTP server on a free port of 127.0.0.1, started and stopped by `with`."""
 
@@ -108,12 +117,7 @@ class DynamicSite(_Served):
         self._lock = threading.Lock()
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(_QuietHandler):
             def do_GET(self) -> None:
                 with site._lock:
                     site.requests.append(self.path)
@@ -139,12 +143,7 @@ class TricklingSite(_Served):
         self._stop = threading.Event()
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(_QuietHandler):
             def do_GET(self) -> None:
                 site.requests.append(self.path)
                 site.asked.set()
@@ -164,3 +163,27 @@ class TricklingSite(_Served):
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         super().__exit__(*exc)
+
+
+@contextlib.contextmanager
+def raw_server(answer: bytes) -> Iterator[str]:
+    """A server that sends the bytes `answer` to every request, whatever they say (a status
+    line like `HTTP/1.1 abc`, a body without a length), and closes the connection; its URL."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                with contextlib.suppress(OSError):  # the client gave up
+                    conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        server.close()

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import IO, TypeVar
 
-from w3lib.encoding import html_to_unicode, resolve_encoding
+from w3lib.encoding import html_to_unicode, http_content_type_encoding, resolve_encoding
 
 logger = logging.getLogger(__name__)
 
@@ -89,22 +89,12 @@ def contained(func: Callable[..., T], *args: object, what: str = "") -> T:
 
 def fallback_encoding(body: bytes, content_type: str | None) -> str:
     """The encoding when w3lib's detection panicked: detection on the bytes with a space added
-    (the known panic is a `<meta` cut at the very end), then the header, then UTF-8."""
+    (the known panic is a `<meta` cut at the very end), then the header's charset, then UTF-8."""
     try:
         name, _ = contained(html_to_unicode, content_type, body + b" ", what="w3lib")
         return name
     except DependencyPanic:
-        pass
-    for label in (
-        content_type.split("charset=", 1)[1].split(";")[0].strip(" \"'")
-        if content_type and "charset=" in content_type
-        else None,
-        "utf-8",
-    ):
-        codec = resolve_encoding(label) if label else None
-        if codec:
-            return codec
-    return "utf-8"
+        return http_content_type_encoding(content_type) or "utf-8"
 
 
 def decode_faults(text: str) -> int:

@@ -135,6 +135,7 @@ class NewsSpider(scrapy.Spider):
         # Links the listings' lists of news show that article_url rejects (first seen first).
         self.unmatched: dict[str, None] = {}
         self.max_download = 0  # DOWNLOAD_MAXSIZE: also the bound on a decompressed sitemap
+        self._render_metas: dict[str, dict[str, Any]] = {}
         self.max_links = 0  # UNINEWS_MAX_LINKS: links (sitemap entries) read per page
 
     @property
@@ -610,7 +611,11 @@ class NewsSpider(scrapy.Spider):
 
     def _render_meta(self, kind: str) -> dict[str, Any]:
         """A request of this kind (listing, article) for the browser, on sites that say so."""
-        return rendering.request_meta() if rendering.renders(self.site.render, kind) else {}
+        if kind not in self._render_metas:  # built once: Request copies the dict it is given
+            self._render_metas[kind] = (
+                rendering.request_meta() if rendering.renders(self.site.render, kind) else {}
+            )
+        return self._render_metas[kind]
 
     def _source_request(self, url: str, callback: Any, depth: int = 1) -> Request:
         """A sitemap or feed: a one-page 'listing' of its own for progress accounting."""
